@@ -1,0 +1,1 @@
+"""Data package: kb files shipped with SafetyKG."""

@@ -1,0 +1,1 @@
+"""Data package: ontology files shipped with SafetyKG."""

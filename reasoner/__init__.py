@@ -1,0 +1,1 @@
+"""Plain-Python reasoning core of SafetyKG: no web code lives here."""

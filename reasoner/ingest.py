@@ -1,0 +1,339 @@
+"""Enterprise input: validation of the public JSON profile and its mapping to RDF.
+
+The mapping is declared once, as data, in ``ontology/context.jsonld``; this module reads that
+context and applies it the way a JSON-LD processor would, with two additions that a plain
+JSON-LD processor cannot make: nested objects get IRIs derived from their key path (so a result
+maps back to ``dust.collectors[1]``), and an empty enumeration array is stored as ``skc:none``
+("reported: none"), which differs from an absent key (a data gap).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, XSD
+
+from .codes import credit_code_problem
+from .vocab import ENT, SK, SKC, bind_prefixes
+
+JSON = dict[str, Any]
+MAX_DEPTH = 8
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class InputProblem:
+    """One thing wrong with an input document, located by its key path."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path or '(document)'}: {self.message}"
+
+
+class InputError(ValueError):
+    """Raised when an input document cannot be accepted; carries every problem found."""
+
+    def __init__(self, problems: Iterable[InputProblem], source: str = "") -> None:
+        self.problems = list(problems)
+        self.source = source
+        prefix = f"{source}: " if source else ""
+        super().__init__(prefix + "; ".join(str(p) for p in self.problems))
+
+
+def key_path(parts: Iterable[str | int]) -> str:
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+@dataclass(frozen=True)
+class Term:
+    key: str
+    iri: URIRef
+    coerce: str | None  # "@vocab", an XSD datatype IRI, or None
+
+
+class ProfileContext:
+    """The JSON-LD context of the enterprise profile, read as a mapping table."""
+
+    def __init__(self, context_file: Path) -> None:
+        raw = json.loads(context_file.read_text(encoding="utf-8"))["@context"]
+        prefixes = {k: v for k, v in raw.items() if isinstance(v, str) and v.endswith(("#", "/"))}
+
+        def expand(value: str) -> str:
+            prefix, _, local = value.partition(":")
+            return prefixes[prefix] + local if prefix in prefixes else value
+
+        self.terms: dict[str, Term] = {}
+        self.values: dict[str, URIRef] = {}
+        for key, value in raw.items():
+            if key.startswith("@") or key in prefixes:
+                continue
+            if isinstance(value, dict):
+                coerce = value.get("@type")
+                if coerce and coerce != "@vocab":
+                    coerce = expand(coerce)
+                self.terms[key] = Term(key, URIRef(expand(value["@id"])), coerce)
+            else:
+                self.values[key] = URIRef(expand(value))
+        self.key_of: dict[URIRef, str] = {t.iri: k for k, t in self.terms.items()}
+        self.value_of: dict[URIRef, str] = {iri: k for k, iri in self.values.items()}
+
+
+def json_literal(value: Any, datatype: str | None) -> Literal:
+    """A JSON scalar as the RDF literal a JSON-LD processor produces for it."""
+    if datatype:
+        return Literal(str(value), datatype=URIRef(datatype))
+    if isinstance(value, bool):
+        return Literal(value)
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+        return Literal(int(value))
+    if isinstance(value, float):
+        return Literal(value, datatype=XSD.double)
+    return Literal(value)
+
+
+class ProfileMapper:
+    """Maps profile documents to RDF and back, following the context."""
+
+    def __init__(self, context: ProfileContext, schema: JSON) -> None:
+        self.context = context
+        self.schema = schema
+
+    def node_iri(self, credit_code: str, parts: Iterable[str | int]) -> URIRef:
+        suffix = "/".join(str(p) for p in parts)
+        return URIRef(f"{ENT[credit_code]}/{suffix}") if suffix else ENT[credit_code]
+
+    def to_graph(self, profile: JSON, graph: Graph | None = None) -> Graph:
+        """The asserted triples of one (already validated) profile."""
+        graph = graph if graph is not None else Graph()
+        bind_prefixes(graph)
+        code = profile["credit_code"]
+        subject = self.node_iri(code, [])
+        graph.add((subject, RDF.type, SK.Enterprise))
+        for triple in self._object_triples(code, subject, profile, []):
+            graph.add(triple)
+        return graph
+
+    def _object_triples(
+        self, code: str, subject: URIRef, obj: JSON, parts: list[str | int]
+    ) -> Iterator[tuple]:
+        for key, value in obj.items():
+            term = self.context.terms.get(key)
+            if term is None or value is None:
+                continue
+            if isinstance(value, list):
+                if not value and term.coerce == "@vocab":
+                    yield (subject, term.iri, SKC.none)
+                for i, item in enumerate(value):
+                    yield from self._value_triples(code, subject, term, item, [*parts, key, i])
+            else:
+                yield from self._value_triples(code, subject, term, value, [*parts, key])
+
+    def _value_triples(
+        self, code: str, subject: URIRef, term: Term, value: Any, parts: list[str | int]
+    ) -> Iterator[tuple]:
+        if value is None:
+            return
+        if isinstance(value, dict):
+            node = self.node_iri(code, parts)
+            yield (subject, term.iri, node)
+            yield from self._object_triples(code, node, value, parts)
+        elif term.coerce == "@vocab":
+            yield (subject, term.iri, self.context.values[str(value)])
+        else:
+            yield (subject, term.iri, json_literal(value, term.coerce))
+
+    def from_graph(self, graph: Graph) -> list[JSON]:
+        """Profiles of every enterprise (a node with ``sk:creditCode``) in an RDF graph."""
+        profiles = []
+        for subject in sorted(set(graph.subjects(SK.creditCode, None)), key=str):
+            profiles.append(self._node_to_json(graph, subject, self.schema, set()))
+        return profiles
+
+    def _node_to_json(self, graph: Graph, node, schema: JSON, seen: set) -> JSON:
+        seen = seen | {node}
+        props = schema.get("properties", {})
+        out: JSON = {}
+        for pred, obj in sorted(graph.predicate_objects(node), key=lambda po: (str(po[0]), str(po[1]))):
+            key = self.context.key_of.get(pred)
+            if key is None or key not in props or obj in seen:
+                continue
+            sub_schema = props[key]
+            is_array = "array" in _types(sub_schema)
+            item_schema = sub_schema.get("items", {}) if is_array else sub_schema
+            if obj == SKC.none:
+                out.setdefault(key, [])
+                continue
+            value = self._rdf_value(graph, obj, item_schema, seen)
+            if is_array:
+                out.setdefault(key, []).append(value)
+            else:
+                out[key] = value
+        return out
+
+    def _rdf_value(self, graph: Graph, obj, schema: JSON, seen: set) -> Any:
+        if isinstance(obj, Literal):
+            value = obj.toPython()
+            return value.isoformat() if isinstance(value, dt.date) else value
+        if "object" in _types(schema) or isinstance(obj, BNode):
+            return self._node_to_json(graph, obj, schema, seen)
+        return self.context.value_of.get(obj, str(obj))
+
+
+def _types(schema: JSON) -> set[str]:
+    t = schema.get("type", [])
+    return {t} if isinstance(t, str) else set(t)
+
+
+def _depth(value: Any, limit: int) -> int:
+    """Nesting depth of a JSON value, counting no further than ``limit + 1``."""
+    stack = [(value, 1)]
+    deepest = 0
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            return deepest
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+class ProfileValidator:
+    """Checks a profile against the JSON Schema and the reference codes in the KB."""
+
+    def __init__(
+        self,
+        schema: JSON,
+        region_known: Callable[[str], bool],
+        industry_known: Callable[[str], bool],
+        criterion_known: Callable[[str], bool],
+    ) -> None:
+        checker = FormatChecker(formats=())
+        checker.checks("date", raises=ValueError)(_check_date)
+        checker.checks("gb32100-credit-code", raises=ValueError)(_check_credit_code)
+        checker.checks("gb2260-county", raises=ValueError)(
+            _code_check(region_known, r"\d{6}", "county-level administrative division (GB/T 2260)")
+        )
+        checker.checks("gbt4754-code", raises=ValueError)(
+            _code_check(industry_known, r"\d{2,4}", "GB/T 4754-2017 industry code")
+        )
+        self.criterion_known = criterion_known
+        self._validator = Draft202012Validator(schema, format_checker=checker)
+
+    def problems(self, document: Any) -> list[InputProblem]:
+        if not isinstance(document, dict):
+            return [InputProblem("", f"expected a JSON object, got {_json_type(document)}")]
+        if _depth(document, MAX_DEPTH) > MAX_DEPTH:
+            return [InputProblem("", f"nested deeper than {MAX_DEPTH} levels")]
+        found = []
+        for error in self._validator.iter_errors(document):
+            found.append(InputProblem(key_path(error.absolute_path), _describe(error)))
+        for i, hazard in enumerate(document.get("hidden_hazards") or []):
+            crit = hazard.get("criterion") if isinstance(hazard, dict) else None
+            if isinstance(crit, str) and not self.criterion_known(crit):
+                found.append(
+                    InputProblem(
+                        key_path(["hidden_hazards", i, "criterion"]),
+                        f"unknown criterion {crit!r}: not a regulation item in the knowledge base",
+                    )
+                )
+        found.extend(_date_order_problems(document))
+        return sorted(set(found), key=lambda p: (p.path, p.message))
+
+    def check(self, document: Any, source: str = "") -> JSON:
+        problems = self.problems(document)
+        if problems:
+            raise InputError(problems, source)
+        return document
+
+
+def _date_order_problems(document: JSON) -> Iterator[InputProblem]:
+    pairs = [("hidden_hazards", "found_on", "deadline"), ("hidden_hazards", "found_on", "rectified_on")]
+    for section, earlier, later in pairs:
+        for i, item in enumerate(document.get(section) or []):
+            if not isinstance(item, dict):
+                continue
+            a, b = item.get(earlier), item.get(later)
+            if isinstance(a, str) and isinstance(b, str) and DATE_RE.match(a) and DATE_RE.match(b):
+                if b < a:
+                    yield InputProblem(
+                        key_path([section, i, later]), f"{b} is before {earlier} {a}"
+                    )
+    listing = document.get("credit_listing")
+    if isinstance(listing, dict):
+        a, b = listing.get("listed_on"), listing.get("removed_on")
+        if isinstance(a, str) and isinstance(b, str) and b < a:
+            yield InputProblem("credit_listing.removed_on", f"{b} is before listed_on {a}")
+
+
+def _json_type(value: Any) -> str:
+    return {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}.get(
+        type(value), "number"
+    )
+
+
+def _describe(error) -> str:
+    if error.validator == "format" and error.cause is not None:
+        return str(error.cause)
+    if error.validator == "enum":
+        allowed = ", ".join(json.dumps(v, ensure_ascii=False) for v in error.validator_value)
+        return f"unknown value {json.dumps(error.instance, ensure_ascii=False)}; allowed: {allowed}"
+    if error.validator == "type":
+        wanted = error.validator_value
+        wanted = " or ".join(wanted) if isinstance(wanted, list) else wanted
+        return f"expected {wanted}, got {_json_type(error.instance)}"
+    if error.validator == "minimum":
+        return f"must not be below {error.validator_value}, got {error.instance}"
+    if error.validator == "required":
+        return error.message
+    return error.message
+
+
+def _check_date(value: Any) -> bool:
+    if not isinstance(value, str):
+        return True
+    if not DATE_RE.match(value):
+        raise ValueError(f"{value!r} is not a date of the form YYYY-MM-DD")
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a real date ({exc})") from None
+    return True
+
+
+def _check_credit_code(value: Any) -> bool:
+    if not isinstance(value, str):
+        return True
+    problem = credit_code_problem(value)
+    if problem:
+        raise ValueError(f"invalid unified social credit code {value!r}: {problem}")
+    return True
+
+
+def _code_check(known: Callable[[str], bool], pattern: str, what: str) -> Callable[[Any], bool]:
+    regex = re.compile(rf"^{pattern}$")
+
+    def check(value: Any) -> bool:
+        if not isinstance(value, str):
+            return True
+        if not regex.match(value) or not known(value):
+            raise ValueError(f"unknown {what} {value!r}")
+        return True
+
+    return check

@@ -1,0 +1,210 @@
+"""Risk level, inspection class and inspection frequency under a policy profile kept as data.
+
+A policy profile (kb/policy/*.ttl) names its risk-colour rules (each a SPARQL SELECT over the
+enterprise's assessment graph), the levels that make an enterprise a key (重点) inspection
+target, and its frequency rules. The level is the highest colour any rule raises; every rule that
+fired is a reason, with the facts it matched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.plugins.sparql import prepareQuery
+
+from .kb import KnowledgeBase
+from .vocab import PREFIXES, SKC
+
+SPARQL_PREFIXES = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
+LEVELS = {
+    str(SKC["risk-red"]): ("red", "重大风险", 4),
+    str(SKC["risk-orange"]): ("orange", "较大风险", 3),
+    str(SKC["risk-yellow"]): ("yellow", "一般风险", 2),
+    str(SKC["risk-blue"]): ("blue", "低风险", 1),
+}
+LEVEL_BY_NAME = {name: (iri, zh, rank) for iri, (name, zh, rank) in LEVELS.items()}
+
+
+class PolicyError(ValueError):
+    """A policy profile is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class RiskRule:
+    rule_id: str
+    iri: str
+    level: str
+    message: dict[str, str]
+    query: object  # a prepared SPARQL query
+
+
+@dataclass(frozen=True)
+class FrequencyRule:
+    iri: str
+    inspection_class: str | None
+    standardization_grade: int | None
+    applies_to: frozenset[str]
+    min_per_year: Decimal | None
+    max_per_year: Decimal | None
+    min_confidence: str
+    max_confidence: str
+
+    def matches(self, inspection_class: str, grade: int, types: set[str]) -> bool:
+        return (
+            (self.inspection_class is None or self.inspection_class == inspection_class)
+            and (self.standardization_grade is None or self.standardization_grade == grade)
+            and (not self.applies_to or bool(self.applies_to & types))
+        )
+
+    @property
+    def specificity(self) -> int:
+        return sum(
+            (self.inspection_class is not None, self.standardization_grade is not None, bool(self.applies_to))
+        )
+
+
+@dataclass
+class Policy:
+    name: str
+    iri: str
+    rules: list[RiskRule]
+    key_levels: set[str]
+    frequency_rules: list[FrequencyRule]
+
+    def frequency(self, inspection_class: str, grade: int, types: set[str]) -> tuple[FrequencyRule | None, FrequencyRule | None]:
+        matching = [r for r in self.frequency_rules if r.matches(inspection_class, grade, types)]
+        by_specificity = sorted(matching, key=lambda r: -r.specificity)
+        lo = next((r for r in by_specificity if r.min_per_year is not None), None)
+        hi = next((r for r in by_specificity if r.max_per_year is not None), None)
+        return lo, hi
+
+
+@dataclass
+class Reason:
+    rule_id: str
+    level: str
+    because: list[str]
+    facts: list[URIRef]
+    message: dict[str, str]
+
+
+@dataclass
+class RiskResult:
+    policy: Policy
+    level: str
+    inspection_class: str
+    min_per_year: float | None
+    max_per_year: float | None
+    reasons: list[Reason] = field(default_factory=list)
+    frequency_notes: list[str] = field(default_factory=list)
+
+    @property
+    def level_zh(self) -> str:
+        return LEVEL_BY_NAME[self.level][1]
+
+
+def load_policies(kb: KnowledgeBase) -> dict[str, Policy]:
+    policies = {}
+    for row in kb.select(
+        "SELECT ?p ?name ?rp WHERE { ?p a sk:PolicyProfile ; dcterms:identifier ?name ; sk:riskPolicy ?rp }"
+    ):
+        rules = []
+        for r in kb.select(
+            f"""SELECT ?r ?id ?level ?q ?zh ?en WHERE {{ ?r a sk:RiskRule ; sk:inPolicy <{row['rp']}> ;
+                  dcterms:identifier ?id ; sk:raisesTo ?level ; sk:query ?q .
+                  OPTIONAL {{ ?r sh:message ?zh FILTER(lang(?zh) = "zh") }}
+                  OPTIONAL {{ ?r sh:message ?en FILTER(lang(?en) = "en") }} }} ORDER BY ?id"""
+        ):
+            if r["level"] not in LEVELS:
+                raise PolicyError(f"risk rule {r['id']}: unknown level {r['level']}")
+            try:
+                query = prepareQuery(SPARQL_PREFIXES + r["q"])
+            except Exception as exc:
+                raise PolicyError(f"risk rule {r['id']}: SPARQL does not parse: {exc}") from exc
+            rules.append(
+                RiskRule(r["id"], r["r"], LEVELS[r["level"]][0], {"zh": r.get("zh", ""), "en": r.get("en", "")}, query)
+            )
+        key_levels = {
+            LEVELS[x["l"]][0]
+            for x in kb.select(f"SELECT ?l WHERE {{ <{row['p']}> sk:keyLevel ?l }}")
+            if x["l"] in LEVELS
+        }
+        freq = [
+            FrequencyRule(
+                iri=f["f"],
+                inspection_class=_class_name(f.get("c")),
+                standardization_grade=int(f["g"]) if "g" in f else None,
+                applies_to=frozenset(
+                    x["t"] for x in kb.select(f"SELECT ?t WHERE {{ <{f['f']}> sk:appliesToClass ?t }}")
+                ),
+                min_per_year=Decimal(f["min"]) if "min" in f else None,
+                max_per_year=Decimal(f["max"]) if "max" in f else None,
+                min_confidence=f.get("minc", "verified"),
+                max_confidence=f.get("maxc", "verified"),
+            )
+            for f in kb.select(
+                f"""SELECT ?f ?c ?g ?min ?max ?minc ?maxc WHERE {{ <{row['p']}> sk:frequencyRule ?f .
+                      OPTIONAL {{ ?f sk:inspectionClass ?c }} OPTIONAL {{ ?f sk:standardizationGrade ?g }}
+                      OPTIONAL {{ ?f sk:minInspectionsPerYear ?min }} OPTIONAL {{ ?f sk:maxInspectionsPerYear ?max }}
+                      OPTIONAL {{ ?f sk:minConfidence ?minc }} OPTIONAL {{ ?f sk:maxConfidence ?maxc }} }}
+                    ORDER BY ?f"""
+            )
+        ]
+        policies[row["name"]] = Policy(row["name"], row["p"], rules, key_levels, freq)
+    return policies
+
+
+def _class_name(iri: str | None) -> str | None:
+    if iri is None:
+        return None
+    return {str(SKC["class-key"]): "key", str(SKC["class-general"]): "general"}[iri]
+
+
+def twelve_months_before(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
+
+
+def assess_risk(
+    policy: Policy,
+    graph: Graph,
+    enterprise: URIRef,
+    as_of: dt.date,
+    standardization_grade: int,
+    types: set[str],
+) -> RiskResult:
+    bindings = {
+        "enterprise": enterprise,
+        "asOf": Literal(as_of.isoformat(), datatype=XSD.date),
+        "since": Literal(twelve_months_before(as_of).isoformat(), datatype=XSD.date),
+    }
+    reasons = []
+    for rule in policy.rules:
+        rows = list(graph.query(rule.query, initBindings=bindings))
+        if rows:
+            because = sorted({str(r["because"]) for r in rows if r["because"] is not None})
+            facts = sorted({r["fact"] for r in rows if isinstance(r["fact"], URIRef)}, key=str)
+            reasons.append(Reason(rule.rule_id, rule.level, because, facts, rule.message))
+    level = max((r.level for r in reasons), key=lambda n: LEVEL_BY_NAME[n][2], default="blue")
+    inspection_class = "key" if level in policy.key_levels else "general"
+    lo, hi = policy.frequency(inspection_class, standardization_grade, types)
+    notes = [
+        f"{bound} inspections per year is a {rule.min_confidence if bound == 'min' else rule.max_confidence} value"
+        for bound, rule in (("min", lo), ("max", hi))
+        if rule is not None and (rule.min_confidence if bound == "min" else rule.max_confidence) != "verified"
+    ]
+    return RiskResult(
+        policy=policy,
+        level=level,
+        inspection_class=inspection_class,
+        min_per_year=float(lo.min_per_year) if lo else None,
+        max_per_year=float(hi.max_per_year) if hi else None,
+        reasons=sorted(reasons, key=lambda r: (-LEVEL_BY_NAME[r.level][2], r.rule_id)),
+        frequency_notes=notes,
+    )

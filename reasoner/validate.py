@@ -1,0 +1,141 @@
+"""Validation of one enterprise against the rule shapes (SHACL, with pySHACL).
+
+Results are mapped back to rules: a result's source shape may be a nested property shape, so
+every shape is indexed by the top-level rule shape that owns it, and the rule's id, clause,
+confidence and messages come from there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyshacl import validate as pyshacl_validate
+from rdflib import Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import RDF, SH
+
+from .vocab import SK
+
+NESTING = (SH.property, SH.node, SH["not"], SH.qualifiedValueShape)
+LISTS = (SH["or"], SH["and"], SH.xone)
+SEVERITY_NAMES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    rule_id: str
+    shape: URIRef
+    clause: URIRef | None
+    confidence: str
+    severity: str
+    is_gap: bool
+    message: dict[str, str]
+    source_file: str
+
+    @property
+    def family(self) -> str:
+        return self.rule_id.split("-", 1)[0]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One SHACL result, attributed to its rule."""
+
+    rule: Rule
+    focus: URIRef
+    path: URIRef | None
+    severity: str
+    message: dict[str, str]
+    value: str | None = None
+
+
+def messages(graph: Graph, subject, predicate=SH.message) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for m in graph.objects(subject, predicate):
+        if isinstance(m, Literal):
+            out.setdefault(m.language or "", str(m))
+    return out
+
+
+class RuleSet:
+    """The shapes graph with its rules indexed."""
+
+    def __init__(self, files: Iterable[Path]) -> None:
+        self.files = list(files)
+        self.graph = Graph()
+        owner_file: dict[URIRef, str] = {}
+        for f in self.files:
+            part = Graph().parse(f, format="turtle")
+            for s in part.subjects(SK.ruleId, None):
+                owner_file[s] = f.name
+            self.graph += part
+        self.rules: dict[URIRef, Rule] = {}
+        for shape, rule_id in self.graph.subject_objects(SK.ruleId):
+            severity = self.graph.value(shape, SH.severity, default=SH.Violation)
+            self.rules[shape] = Rule(
+                rule_id=str(rule_id),
+                shape=shape,
+                clause=self.graph.value(shape, SK.clause),
+                confidence=str(self.graph.value(shape, SK.confidence, default=Literal("verified"))),
+                severity=SEVERITY_NAMES.get(severity, "Violation"),
+                is_gap=(shape, SK.resultKind, SK.DataGap) in self.graph,
+                message=messages(self.graph, shape),
+                source_file=owner_file.get(shape, ""),
+            )
+        self.owner: dict = {}
+        for shape, rule in self.rules.items():
+            for sub in self._descendants(shape):
+                self.owner.setdefault(sub, rule)
+
+    def _descendants(self, shape) -> Iterator:
+        stack, seen = [shape], set()
+        while stack:
+            s = stack.pop()
+            if s in seen:
+                continue
+            seen.add(s)
+            yield s
+            for p in NESTING:
+                stack.extend(self.graph.objects(s, p))
+            for p in LISTS:
+                for head in self.graph.objects(s, p):
+                    stack.extend(Collection(self.graph, head))
+
+    def by_id(self) -> dict[str, list[Rule]]:
+        out: dict[str, list[Rule]] = {}
+        for rule in self.rules.values():
+            out.setdefault(rule.rule_id, []).append(rule)
+        return out
+
+    def validate(self, data: Graph) -> list[Finding]:
+        _, report, _ = pyshacl_validate(
+            data,
+            shacl_graph=self.graph,
+            inference="none",
+            advanced=True,
+            allow_warnings=True,
+            allow_infos=True,
+            inplace=True,
+        )
+        findings = []
+        for result in report.subjects(RDF.type, SH.ValidationResult):
+            source = report.value(result, SH.sourceShape)
+            rule = self.owner.get(source)
+            if rule is None:
+                continue
+            own = messages(self.graph, source) if source != rule.shape else {}
+            severity = SEVERITY_NAMES.get(report.value(result, SH.resultSeverity), rule.severity)
+            value = report.value(result, SH.value)
+            findings.append(
+                Finding(
+                    rule=rule,
+                    focus=report.value(result, SH.focusNode),
+                    path=report.value(result, SH.resultPath),
+                    severity=severity,
+                    message={**rule.message, **{k: v for k, v in own.items() if k in ("zh", "en")}},
+                    value=str(value) if value is not None else None,
+                )
+            )
+        return findings

@@ -1,0 +1,48 @@
+"""Namespaces and fixed IRIs shared by every part of SafetyKG (see docs/architecture.md)."""
+
+from rdflib import Namespace, URIRef
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SH, SKOS, XSD
+
+SK = Namespace("https://w3id.org/safetykg/def#")
+SKC = Namespace("https://w3id.org/safetykg/concept/")
+KB = Namespace("https://w3id.org/safetykg/kb/")
+REGION = Namespace("https://w3id.org/safetykg/region/")
+SHP = Namespace("https://w3id.org/safetykg/shapes/")
+ENT = Namespace("https://w3id.org/safetykg/id/enterprise/")
+GEO = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")
+
+GRAPH_ONTOLOGY = URIRef("https://w3id.org/safetykg/graph/ontology")
+GRAPH_KB = URIRef("https://w3id.org/safetykg/graph/kb")
+GRAPH_SHAPES = URIRef("https://w3id.org/safetykg/graph/shapes")
+SOFTWARE = URIRef("https://w3id.org/safetykg/software")
+
+PREFIXES = {
+    "sk": SK,
+    "skc": SKC,
+    "kb": KB,
+    "region": REGION,
+    "shp": SHP,
+    "ent": ENT,
+    "geo": GEO,
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "owl": OWL,
+    "xsd": XSD,
+    "skos": SKOS,
+    "dcterms": DCTERMS,
+    "prov": PROV,
+    "sh": SH,
+}
+
+
+def enterprise_iri(credit_code: str) -> URIRef:
+    return ENT[credit_code]
+
+
+def inferred_graph_iri(credit_code: str) -> URIRef:
+    return URIRef(f"{ENT[credit_code]}/inferred")
+
+
+def bind_prefixes(graph) -> None:
+    for prefix, ns in PREFIXES.items():
+        graph.bind(prefix, ns, override=True)

@@ -1,0 +1,3 @@
+from safetykg.api.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Data package: shapes files shipped with SafetyKG."""
