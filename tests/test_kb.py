@@ -146,3 +146,22 @@ def test_gbt4754(g):
                  if len(str(g.value(c, SKOS.notation))) == 2]
     assert len(divisions) == 97
     assert (KB["GBT4754-321"], RDF.type, SK.MetalSmeltingIndustry) in g
+    notations = [str(g.value(c, SKOS.notation)) for c in g.subjects(RDF.type, SK.IndustryClass)]
+    sections = [n for n in notations if n.isalpha()]
+    groups = [n for n in notations if n.isdigit() and len(n) == 3]
+    classes = [n for n in notations if n.isdigit() and len(n) == 4]
+    assert len(sections) == 20
+    assert len(groups) >= 470
+    assert len(classes) >= 1370
+    # every group and class hangs off the code one digit shorter
+    for n in groups + classes:
+        assert (KB[f"GBT4754-{n}"], SKOS.broader, KB[f"GBT4754-{n[:-1]}"]) in g, n
+    # codes from the tail of the standard (526-529, divisions 53-97) are present
+    for code in ("5267", "5299", "5411", "5810", "5951", "6010", "7010", "8411", "9011", "9700"):
+        assert (KB[f"GBT4754-{code}"], RDF.type, SK.IndustryClass) in g, code
+    assert str(g.value(KB["GBT4754-5411"], SKOS.prefLabel)) == "公共电汽车客运"
+    # sector mappings still hold after completion
+    for code in ("51", "52", "59", "5267", "5951"):
+        assert sector_of(g, code) == SKC["sector-trade"], code
+    assert sector_of(g, "305") == SKC["sector-light-industry"]
+    assert sector_of(g, "7010") is None
