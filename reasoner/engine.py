@@ -130,8 +130,7 @@ class Engine:
         for g in self.kb.accident_grades:
             iri = URIRef(g.iri)
             out.add((iri, SK.rank, Literal(g.rank)))
-            out.add((iri, SKOS.prefLabel, Literal(g.zh, lang="zh")))
-            out.add((iri, SKOS.prefLabel, Literal(g.en, lang="en")))
+            out.add((iri, SKOS.altLabel, Literal(g.zh, lang="zh")))
         return out
 
     def _result_triples(self, findings: list[Finding]) -> Iterable[tuple]:

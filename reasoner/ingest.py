@@ -3,8 +3,9 @@
 The mapping is declared once, as data, in ``ontology/context.jsonld``; this module reads that
 context and applies it the way a JSON-LD processor would, with two additions that a plain
 JSON-LD processor cannot make: nested objects get IRIs derived from their key path (so a result
-maps back to ``dust.collectors[1]``), and an empty enumeration array is stored as ``skc:none``
-("reported: none"), which differs from an absent key (a data gap).
+maps back to ``dust.collectors[1]``), and an empty array is stored as "reported: none"
+(``skc:none`` for enumerations, ``sk:noneReported <property>`` for arrays of objects), which
+differs from an absent key (a data gap).
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ class ProfileContext:
 
     def __init__(self, context_file: Path) -> None:
         raw = json.loads(context_file.read_text(encoding="utf-8"))["@context"]
+        self.raw: JSON = raw
         prefixes = {k: v for k, v in raw.items() if isinstance(v, str) and v.endswith(("#", "/"))}
 
         def expand(value: str) -> str:
@@ -137,8 +139,10 @@ class ProfileMapper:
             if term is None or value is None:
                 continue
             if isinstance(value, list):
-                if not value and term.coerce == "@vocab":
-                    yield (subject, term.iri, SKC.none)
+                if not value:
+                    yield (subject, term.iri, SKC.none) if term.coerce == "@vocab" else (
+                        subject, SK.noneReported, term.iri
+                    )
                 for i, item in enumerate(value):
                     yield from self._value_triples(code, subject, term, item, [*parts, key, i])
             else:
@@ -170,6 +174,9 @@ class ProfileMapper:
         props = schema.get("properties", {})
         out: JSON = {}
         for pred, obj in sorted(graph.predicate_objects(node), key=lambda po: (str(po[0]), str(po[1]))):
+            if pred == SK.noneReported and self.context.key_of.get(obj) in props:
+                out.setdefault(self.context.key_of[obj], [])
+                continue
             key = self.context.key_of.get(pred)
             if key is None or key not in props or obj in seen:
                 continue

@@ -41,13 +41,19 @@ def closed_tbox(files: Iterable[Path]) -> Graph:
         digest.update(f.read_bytes())
     digest.update(owlrl.__version__.encode() if hasattr(owlrl, "__version__") else b"owlrl")
     cached = cache_dir() / f"tbox-{digest.hexdigest()[:24]}.nt"
-    graph = Graph()
     if cached.exists():
-        graph.parse(cached, format="nt")
-        return graph
+        try:
+            return Graph().parse(cached, format="nt")
+        except Exception:  # a damaged cache file is recomputed, never trusted
+            cached.unlink(missing_ok=True)
+    closure = Graph()
     for f in files:
-        graph.parse(f, format="turtle")
-    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(graph)
+        closure.parse(f, format="turtle")
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(closure)
+    graph = Graph()
+    for s, p, o in closure:
+        if not isinstance(s, Literal):  # owlrl's generalised triples (literal subjects)
+            graph.add((s, p, o))
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
         tmp = cached.with_suffix(f".{os.getpid()}.tmp")

@@ -245,9 +245,8 @@ class KnowledgeBase:
     def _read_accident_grades(self) -> None:
         rows = self.select(
             """SELECT ?g ?rank ?zh ?en ?d ?i ?l WHERE { ?g a sk:AccidentGrade ; sk:rank ?rank ;
-                 sk:minDeaths ?d ; sk:minSeriousInjuries ?i ; sk:minDirectLoss10kCny ?l .
-                 OPTIONAL { ?g skos:prefLabel ?zh FILTER(lang(?zh) = "zh") }
-                 OPTIONAL { ?g skos:prefLabel ?en FILTER(lang(?en) = "en") } }"""
+                 sk:minDeaths ?d ; sk:minSeriousInjuries ?i ; sk:minDirectLoss10kCny ?l ;
+                 skos:altLabel ?zh ; skos:notation ?en . FILTER(lang(?zh) = "zh") }"""
         )
         self.accident_grades = sorted(
             (

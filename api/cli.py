@@ -1,0 +1,131 @@
+"""The ``safetykg`` command line: the same functions the HTTP API calls."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from safetykg.reasoner.ingest import InputError
+from safetykg.reasoner.risk import PolicyError
+from safetykg.reasoner.service import Checker, DocumentProblem
+
+app = typer.Typer(
+    help="SafetyKG: knowledge graph and rule reasoning for work-safety supervision.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+rules_app = typer.Typer(help="Rule shapes: run their fixtures.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+
+class OutputFormat(str, Enum):
+    text = "text"
+    json = "json"
+    turtle = "turtle"
+
+
+class Lang(str, Enum):
+    zh = "zh"
+    en = "en"
+
+
+def _parse_date(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date of the form YYYY-MM-DD") from None
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def check(
+    files: Annotated[list[Path], typer.Argument(help="Profile JSON, JSON Lines, JSON-LD or Turtle files")],
+    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.text,
+    lang: Annotated[Lang, typer.Option(help="Language of text output")] = Lang.zh,
+    policy: Annotated[str | None, typer.Option(help="Policy profile, e.g. guangdong-2021 or shanxi-2025")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Assess as of this date (YYYY-MM-DD)")] = None,
+) -> None:
+    """Check enterprises against the rules and grade their risk.
+
+    Exit code 0: every enterprise conforms; 1: at least one violation; 2: input could not be read.
+    """
+    day = _parse_date(as_of)
+    checker = Checker.default()
+    try:
+        documents = checker.read_files(files)
+        results = checker.check_documents(documents, as_of=day, policy=policy)
+    except (InputError, DocumentProblem) as exc:
+        _fail(_input_error_text(exc))
+    except PolicyError as exc:
+        _fail(f"error: {exc}")
+    if format is OutputFormat.json:
+        payload = [r.report for r in results]
+        typer.echo(json.dumps(payload[0] if len(payload) == 1 else payload, ensure_ascii=False, indent=2))
+    elif format is OutputFormat.turtle:
+        typer.echo(checker.turtle(results))
+    else:
+        typer.echo("\n\n".join(checker.text(r, lang.value) for r in results))
+    raise typer.Exit(0 if all(r.report["conforms"] for r in results) else 1)
+
+
+def _input_error_text(exc: Exception) -> str:
+    errors = exc.errors if isinstance(exc, DocumentProblem) else [exc]
+    lines = []
+    for err in errors:
+        for p in err.problems:
+            lines.append(f"error: {err.source}: {p}")
+    return "\n".join(lines) or f"error: {exc}"
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    demo: Annotated[bool, typer.Option(help="Load the bundled synthetic demo enterprises")] = True,
+) -> None:
+    """Run the HTTP API (OpenAPI docs at /docs) on the embedded store with the reference KB."""
+    import uvicorn
+
+    from safetykg.api.app import create_app
+
+    uvicorn.run(create_app(load_demo_data=demo), host=host, port=port, log_level="info")
+
+
+@rules_app.command("test")
+def rules_test(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Rule folders or files (default: shipped rules)")] = None,
+) -> None:
+    """Run every rule's fixtures; exit 1 when any fixture fails, showing what differed."""
+    from safetykg.reasoner.rule_tests import discover, run_cases
+
+    checker = Checker.default(extra_rule_dirs=[p for p in (paths or []) if p.is_dir()])
+    cases = discover(paths or None)
+    if not cases:
+        _fail("no fixtures found", 1)
+    outcomes = run_cases(checker.engine, checker.reporter, cases)
+    failed = [o for o in outcomes if not o.passed]
+    for o in outcomes:
+        typer.echo(f"{'PASS' if o.passed else 'FAIL'} {o.case.name}")
+        if not o.passed:
+            typer.echo(o.diff())
+    typer.echo(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed")
+    raise typer.Exit(1 if failed else 0)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
