@@ -15,15 +15,15 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException as StarletteHTTPException
-
-from safetykg import __version__
 from safetykg.reasoner.ingest import InputError
 from safetykg.reasoner.inputs import MAX_DOCUMENT_BYTES, MEDIA_TYPES
 from safetykg.reasoner.risk import PolicyError
 from safetykg.reasoner.service import Checker, DocumentProblem
 from safetykg.reasoner.store import QueryError, Store
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from safetykg import __version__
 
 from .sparql_page import SPARQL_PAGE
 
@@ -33,23 +33,38 @@ MAX_QUERY_BYTES = 100_000
 
 
 class Problem(Exception):
-    def __init__(self, status: int, title: str, detail: str, errors: list[dict] | None = None) -> None:
+    def __init__(
+        self, status: int, title: str, detail: str, errors: list[dict] | None = None
+    ) -> None:
         super().__init__(detail)
         self.status, self.title, self.detail, self.errors = status, title, detail, errors or []
 
 
-def problem_response(status: int, title: str, detail: str, errors: list[dict] | None = None) -> JSONResponse:
-    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+def problem_response(
+    status: int, title: str, detail: str, errors: list[dict] | None = None
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
     if errors:
         body["errors"] = errors
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
-def _input_problem(exc: InputError | DocumentProblem) -> Problem:
+def _input_problem(
+    exc: InputError | DocumentProblem, status: int = 422, title: str = "Invalid enterprise document"
+) -> Problem:
     errors = exc.errors if isinstance(exc, DocumentProblem) else [exc]
-    items = [{"source": e.source, "path": p.path, "message": p.message} for e in errors for p in e.problems]
+    items = [
+        {"source": e.source, "path": p.path, "message": p.message}
+        for e in errors
+        for p in e.problems
+    ]
     detail = "; ".join(f"{i['path'] or '(document)'}: {i['message']}" for i in items[:5])
-    return Problem(422, "Invalid enterprise document", detail, items)
+    return Problem(status, title, detail, items)
 
 
 def _accepts(request: Request) -> list[str]:
@@ -74,14 +89,22 @@ def _body_format(request: Request) -> str:
     media = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
     if media not in MEDIA_TYPES:
         known = ", ".join(sorted(MEDIA_TYPES))
-        raise Problem(415, "Unsupported media type", f"Content-Type {media!r} is not accepted; use one of {known}")
+        raise Problem(
+            415,
+            "Unsupported media type",
+            f"Content-Type {media!r} is not accepted; use one of {known}",
+        )
     return MEDIA_TYPES[media]
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise Problem(413, "Request body too large", f"body of {declared} bytes exceeds the limit of {limit} bytes")
+        raise Problem(
+            413,
+            "Request body too large",
+            f"body of {declared} bytes exceeds the limit of {limit} bytes",
+        )
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
@@ -97,7 +120,9 @@ def _as_of(value: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise Problem(400, "Invalid parameter", f"as_of: {value!r} is not a date of the form YYYY-MM-DD") from None
+        raise Problem(
+            400, "Invalid parameter", f"as_of: {value!r} is not a date of the form YYYY-MM-DD"
+        ) from None
 
 
 def load_demo(checker: Checker, store: Store) -> int:
@@ -105,11 +130,17 @@ def load_demo(checker: Checker, store: Store) -> int:
     profiles = json.loads(data)
     for profile in profiles:
         result = checker.check(profile)
-        store.put_enterprise(profile["credit_code"], result.assessment.asserted, result.assessment.inferred)
+        store.put_enterprise(
+            profile["credit_code"], result.assessment.asserted, result.assessment.inferred
+        )
     return len(profiles)
 
 
-def create_app(load_demo_data: bool = True, max_body_bytes: int = MAX_DOCUMENT_BYTES, checker: Checker | None = None) -> FastAPI:
+def create_app(
+    load_demo_data: bool = True,
+    max_body_bytes: int = MAX_DOCUMENT_BYTES,
+    checker: Checker | None = None,
+) -> FastAPI:
     checker = checker or Checker.default()
     store = Store(checker.engine.kb)
     if load_demo_data:
@@ -129,10 +160,18 @@ def create_app(load_demo_data: bool = True, max_body_bytes: int = MAX_DOCUMENT_B
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"path": ".".join(str(x) for x in e.get("loc", ()) if x != "body"), "message": e.get("msg", "")}
+            {
+                "path": ".".join(str(x) for x in e.get("loc", ()) if x != "body"),
+                "message": e.get("msg", ""),
+            }
             for e in exc.errors()
         ]
-        return problem_response(422, "Invalid request", "; ".join(f"{e['path']}: {e['message']}" for e in errors), errors)
+        return problem_response(
+            422,
+            "Invalid request",
+            "; ".join(f"{e['path']}: {e['message']}" for e in errors),
+            errors,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -141,7 +180,9 @@ def create_app(load_demo_data: bool = True, max_body_bytes: int = MAX_DOCUMENT_B
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error")
-        return problem_response(500, "Internal error", "the server could not complete the request; it has been logged")
+        return problem_response(
+            500, "Internal error", "the server could not complete the request; it has been logged"
+        )
 
     @app.get("/health", summary="Liveness and what is loaded")
     def health() -> dict[str, Any]:
@@ -163,7 +204,9 @@ def create_app(load_demo_data: bool = True, max_body_bytes: int = MAX_DOCUMENT_B
     )
     async def check(
         request: Request,
-        as_of: Annotated[str | None, Query(description="Assess as of this date (YYYY-MM-DD)")] = None,
+        as_of: Annotated[
+            str | None, Query(description="Assess as of this date (YYYY-MM-DD)")
+        ] = None,
         policy: Annotated[str | None, Query(description="Policy profile name")] = None,
     ) -> Response:
         day = _as_of(as_of)
@@ -171,6 +214,9 @@ def create_app(load_demo_data: bool = True, max_body_bytes: int = MAX_DOCUMENT_B
         body = await _read_body(request, max_body_bytes)
         try:
             docs = checker.read_bytes(body, fmt)
+        except InputError as exc:
+            raise _input_problem(exc, 400, "Unreadable request body") from None
+        try:
             results = await run_in_threadpool(checker.check_documents, docs, day, policy)
         except (InputError, DocumentProblem) as exc:
             raise _input_problem(exc) from None
@@ -184,13 +230,21 @@ def create_app(load_demo_data: bool = True, max_body_bytes: int = MAX_DOCUMENT_B
         single = len(payload) == 1 and not body.lstrip().startswith(b"[")
         return JSONResponse(payload[0] if single else payload)
 
-    async def _sparql(request: Request, query: str | None, default_graphs: list[str], named_graphs: list[str]) -> Response:
+    async def _sparql(
+        request: Request, query: str | None, default_graphs: list[str], named_graphs: list[str]
+    ) -> Response:
         if not query:
-            raise Problem(400, "Missing query", "give the SPARQL query as the 'query' parameter or the request body")
+            raise Problem(
+                400,
+                "Missing query",
+                "give the SPARQL query as the 'query' parameter or the request body",
+            )
         if len(query.encode()) > MAX_QUERY_BYTES:
             raise Problem(413, "Query too large", f"queries are limited to {MAX_QUERY_BYTES} bytes")
         try:
-            out = await run_in_threadpool(store.query, query, _accepts(request), default_graphs, named_graphs)
+            out = await run_in_threadpool(
+                store.query, query, _accepts(request), default_graphs, named_graphs
+            )
         except QueryError as exc:
             raise Problem(400, "Malformed or unsupported query", str(exc)) from None
         return Response(out.body, media_type=out.media_type)
@@ -206,7 +260,9 @@ def create_app(load_demo_data: bool = True, max_body_bytes: int = MAX_DOCUMENT_B
             return Response(SPARQL_PAGE, media_type="text/html")
         return await _sparql(request, query, default_graph_uri, named_graph_uri)
 
-    @app.post("/sparql", summary="SPARQL 1.1 query (read-only), form-encoded or application/sparql-query")
+    @app.post(
+        "/sparql", summary="SPARQL 1.1 query (read-only), form-encoded or application/sparql-query"
+    )
     async def sparql_post(request: Request) -> Response:
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         body = await _read_body(request, MAX_QUERY_BYTES)
@@ -219,7 +275,11 @@ def create_app(load_demo_data: bool = True, max_body_bytes: int = MAX_DOCUMENT_B
 
             form = parse_qs(body.decode("utf-8", errors="replace"))
             if "update" in form:
-                raise Problem(403, "Updates not allowed", "this endpoint is read-only; SPARQL Update is not accepted")
+                raise Problem(
+                    403,
+                    "Updates not allowed",
+                    "this endpoint is read-only; SPARQL Update is not accepted",
+                )
             query = (form.get("query") or [None])[0]
             defaults += form.get("default-graph-uri", [])
             named += form.get("named-graph-uri", [])

@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-
 from safetykg.reasoner.ingest import InputError
 from safetykg.reasoner.risk import PolicyError
 from safetykg.reasoner.service import Checker, DocumentProblem
@@ -24,13 +23,13 @@ rules_app = typer.Typer(help="Rule shapes: run their fixtures.", no_args_is_help
 app.add_typer(rules_app, name="rules")
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     text = "text"
     json = "json"
     turtle = "turtle"
 
 
-class Lang(str, Enum):
+class Lang(StrEnum):
     zh = "zh"
     en = "en"
 
@@ -51,11 +50,17 @@ def _fail(message: str, code: int = 2) -> None:
 
 @app.command()
 def check(
-    files: Annotated[list[Path], typer.Argument(help="Profile JSON, JSON Lines, JSON-LD or Turtle files")],
+    files: Annotated[
+        list[Path], typer.Argument(help="Profile JSON, JSON Lines, JSON-LD or Turtle files")
+    ],
     format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.text,
     lang: Annotated[Lang, typer.Option(help="Language of text output")] = Lang.zh,
-    policy: Annotated[str | None, typer.Option(help="Policy profile, e.g. guangdong-2021 or shanxi-2025")] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Assess as of this date (YYYY-MM-DD)")] = None,
+    policy: Annotated[
+        str | None, typer.Option(help="Policy profile, e.g. guangdong-2021 or shanxi-2025")
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Assess as of this date (YYYY-MM-DD)")
+    ] = None,
 ) -> None:
     """Check enterprises against the rules and grade their risk.
 
@@ -72,7 +77,9 @@ def check(
         _fail(f"error: {exc}")
     if format is OutputFormat.json:
         payload = [r.report for r in results]
-        typer.echo(json.dumps(payload[0] if len(payload) == 1 else payload, ensure_ascii=False, indent=2))
+        typer.echo(
+            json.dumps(payload[0] if len(payload) == 1 else payload, ensure_ascii=False, indent=2)
+        )
     elif format is OutputFormat.turtle:
         typer.echo(checker.turtle(results))
     else:
@@ -97,7 +104,6 @@ def serve(
 ) -> None:
     """Run the HTTP API (OpenAPI docs at /docs) on the embedded store with the reference KB."""
     import uvicorn
-
     from safetykg.api.app import create_app
 
     uvicorn.run(create_app(load_demo_data=demo), host=host, port=port, log_level="info")
@@ -105,7 +111,9 @@ def serve(
 
 @rules_app.command("test")
 def rules_test(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Rule folders or files (default: shipped rules)")] = None,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Rule folders or files (default: shipped rules)")
+    ] = None,
 ) -> None:
     """Run every rule's fixtures; exit 1 when any fixture fails, showing what differed."""
     from safetykg.reasoner.rule_tests import discover, run_cases

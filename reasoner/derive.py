@@ -185,9 +185,14 @@ def _accidents(d: Derivation, kb: KnowledgeBase, accidents: list[dict[str, Any]]
     for i, a in enumerate(accidents):
         loss = a.get("direct_loss_10k_cny")
         grade = accident_grade(
-            kb, a.get("deaths"), a.get("serious_injuries"), Decimal(str(loss)) if loss is not None else None
+            kb,
+            a.get("deaths"),
+            a.get("serious_injuries"),
+            Decimal(str(loss)) if loss is not None else None,
         )
-        missing = tuple(k for k in ("deaths", "serious_injuries", "direct_loss_10k_cny") if a.get(k) is None)
+        missing = tuple(
+            k for k in ("deaths", "serious_injuries", "direct_loss_10k_cny") if a.get(k) is None
+        )
         d.accidents.append(AccidentResult(i, a.get("date"), grade, missing))
         if grade is not None:
             d.triples.add((d.node("accidents", i), SK.accidentGrade, URIRef(grade.iri)))
@@ -219,7 +224,9 @@ def _credit_listing(d: Derivation, listing: dict[str, Any] | None, term_years: i
     if removed:
         ends = min(ends, dt.date.fromisoformat(removed))
     d.listing_ends = ends
-    d.triples.add((d.node("credit_listing"), SK.listingEnds, Literal(ends.isoformat(), datatype=XSD.date)))
+    d.triples.add(
+        (d.node("credit_listing"), SK.listingEnds, Literal(ends.isoformat(), datatype=XSD.date))
+    )
     if listed <= d.as_of < ends:
         d.listing_current = True
         d.triples.add((d.enterprise, RDF.type, SK.CurrentlyListedEnterprise))

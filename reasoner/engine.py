@@ -106,7 +106,9 @@ class Engine:
         }
         reference = derivation.reference_triples | self._accident_grade_labels()
         base = set(asserted) | derivation.triples | reference
-        owl = {t for t in self.instance_rules.inferred(base) if str(t[0]).startswith(str(enterprise))}
+        owl = {
+            t for t in self.instance_rules.inferred(base) if str(t[0]).startswith(str(enterprise))
+        }
         inferred = Graph()
         bind_prefixes(inferred)
         for t in derivation.triples | owl | key_paths:
@@ -143,7 +145,7 @@ class Engine:
             yield (r, SK.ruleId, Literal(f.rule.rule_id))
 
     def _describe_risk(self, g: Graph, enterprise: URIRef, risk: RiskResult, day: dt.date) -> None:
-        code = str(enterprise)[len(str(ENT)):]
+        code = str(enterprise)[len(str(ENT)) :]
         node = URIRef(f"{enterprise}/risk")
         activity = URIRef(f"{inferred_graph_iri(code)}#activity")
         g.add((enterprise, SK.riskAssessment, node))
@@ -187,7 +189,7 @@ def _copy(graph: Graph) -> Graph:
 def path_of(node: URIRef, credit_code: str) -> str:
     """The key path in the submitted document of a node IRI minted by the ingest."""
     base = str(ENT[credit_code])
-    rest = str(node)[len(base):].strip("/")
+    rest = str(node)[len(base) :].strip("/")
     parts: list[str | int] = [int(p) if p.isdigit() else p for p in rest.split("/") if p]
     return key_path(parts)
 

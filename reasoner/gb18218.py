@@ -97,11 +97,19 @@ def contribution(kb: KnowledgeBase, holding: Holding) -> Contribution | None:
             beta, source = category.beta, "table4"
         else:
             beta, source = kb.fallback_beta, "fallback"
-        return Contribution(holding, named.iri, named.label, holding.quantity_t, named.q_critical, beta, source)
+        return Contribution(
+            holding, named.iri, named.label, holding.quantity_t, named.q_critical, beta, source
+        )
     if category is not None:
         label = holding.substance or category.symbol
         return Contribution(
-            holding, category.iri, label, holding.quantity_t, category.q_critical, category.beta, "table4"
+            holding,
+            category.iri,
+            label,
+            holding.quantity_t,
+            category.q_critical,
+            category.beta,
+            "table4",
         )
     return None
 
@@ -120,7 +128,9 @@ def grade_for(kb: KnowledgeBase, r: Decimal) -> int:
     return max(g for _, g in kb.grade_bands)
 
 
-def assess_unit(kb: KnowledgeBase, unit: str, holdings: Sequence[Holding], population: int | None) -> UnitResult:
+def assess_unit(
+    kb: KnowledgeBase, unit: str, holdings: Sequence[Holding], population: int | None
+) -> UnitResult:
     result = UnitResult(unit, list(holdings))
     for holding in holdings:
         if holding.quantity_t is None:

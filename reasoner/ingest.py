@@ -140,8 +140,10 @@ class ProfileMapper:
                 continue
             if isinstance(value, list):
                 if not value:
-                    yield (subject, term.iri, SKC.none) if term.coerce == "@vocab" else (
-                        subject, SK.noneReported, term.iri
+                    yield (
+                        (subject, term.iri, SKC.none)
+                        if term.coerce == "@vocab"
+                        else (subject, SK.noneReported, term.iri)
                     )
                 for i, item in enumerate(value):
                     yield from self._value_triples(code, subject, term, item, [*parts, key, i])
@@ -173,7 +175,9 @@ class ProfileMapper:
         seen = seen | {node}
         props = schema.get("properties", {})
         out: JSON = {}
-        for pred, obj in sorted(graph.predicate_objects(node), key=lambda po: (str(po[0]), str(po[1]))):
+        for pred, obj in sorted(
+            graph.predicate_objects(node), key=lambda po: (str(po[0]), str(po[1]))
+        ):
             if pred == SK.noneReported and self.context.key_of.get(obj) in props:
                 out.setdefault(self.context.key_of[obj], [])
                 continue
@@ -216,7 +220,9 @@ def _depth(value: Any, limit: int) -> int:
         deepest = max(deepest, depth)
         if deepest > limit:
             return deepest
-        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        )
         stack.extend((child, depth + 1) for child in children)
     return deepest
 
@@ -271,17 +277,20 @@ class ProfileValidator:
 
 
 def _date_order_problems(document: JSON) -> Iterator[InputProblem]:
-    pairs = [("hidden_hazards", "found_on", "deadline"), ("hidden_hazards", "found_on", "rectified_on")]
+    pairs = [
+        ("hidden_hazards", "found_on", "deadline"),
+        ("hidden_hazards", "found_on", "rectified_on"),
+    ]
     for section, earlier, later in pairs:
         for i, item in enumerate(document.get(section) or []):
             if not isinstance(item, dict):
                 continue
             a, b = item.get(earlier), item.get(later)
-            if isinstance(a, str) and isinstance(b, str) and DATE_RE.match(a) and DATE_RE.match(b):
-                if b < a:
-                    yield InputProblem(
-                        key_path([section, i, later]), f"{b} is before {earlier} {a}"
-                    )
+            dated = (
+                isinstance(a, str) and isinstance(b, str) and DATE_RE.match(a) and DATE_RE.match(b)
+            )
+            if dated and b < a:
+                yield InputProblem(key_path([section, i, later]), f"{b} is before {earlier} {a}")
     listing = document.get("credit_listing")
     if isinstance(listing, dict):
         a, b = listing.get("listed_on"), listing.get("removed_on")

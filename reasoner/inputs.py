@@ -26,7 +26,13 @@ MEDIA_TYPES = {
     "application/x-ndjson": "jsonl",
     "application/jsonl": "jsonl",
 }
-SUFFIXES = {".json": "json", ".jsonld": "jsonld", ".ttl": "turtle", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+SUFFIXES = {
+    ".json": "json",
+    ".jsonld": "jsonld",
+    ".ttl": "turtle",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+}
 
 
 @dataclass(frozen=True)
@@ -43,9 +49,14 @@ def read_path(path: Path, mapper: ProfileMapper) -> list[Document]:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise InputError([InputProblem("", f"cannot read file: {exc.strerror}")], str(path)) from None
+        raise InputError(
+            [InputProblem("", f"cannot read file: {exc.strerror}")], str(path)
+        ) from None
     if size > MAX_DOCUMENT_BYTES:
-        raise InputError([InputProblem("", f"file is {size} bytes, over the {MAX_DOCUMENT_BYTES} limit")], str(path))
+        raise InputError(
+            [InputProblem("", f"file is {size} bytes, over the {MAX_DOCUMENT_BYTES} limit")],
+            str(path),
+        )
     return parse_bytes(path.read_bytes(), format_for_path(path), mapper, str(path))
 
 
@@ -75,7 +86,12 @@ def _load_json(text: str, source: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(
-            [InputProblem("", f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")], source
+            [
+                InputProblem(
+                    "", f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+                )
+            ],
+            source,
         ) from None
     except RecursionError:
         raise InputError([InputProblem("", "JSON nested too deeply")], source) from None
@@ -86,7 +102,9 @@ def _with_local_context(value: Any, mapper: ProfileMapper, source: str) -> str:
     local = mapper.context.raw
 
     def swap(ctx: Any) -> Any:
-        if isinstance(ctx, str) and (ctx in CONTEXT_IRIS or ctx.endswith("/safetykg/context.jsonld")):
+        if isinstance(ctx, str) and (
+            ctx in CONTEXT_IRIS or ctx.endswith("/safetykg/context.jsonld")
+        ):
             return local
         if isinstance(ctx, list):
             return [swap(c) for c in ctx]
@@ -97,8 +115,12 @@ def _with_local_context(value: Any, mapper: ProfileMapper, source: str) -> str:
     remote = _remote_contexts(value)
     if remote:
         raise InputError(
-            [InputProblem(path, f"remote JSON-LD context {url!r} is not fetched; use the SafetyKG context")
-             for path, url in remote],
+            [
+                InputProblem(
+                    path, f"remote JSON-LD context {url!r} is not fetched; use the SafetyKG context"
+                )
+                for path, url in remote
+            ],
             source,
         )
     return json.dumps(value, ensure_ascii=False)
@@ -125,10 +147,15 @@ def _from_rdf(text: str, fmt: str, mapper: ProfileMapper, source: str) -> list[D
     try:
         graph.parse(data=text, format=fmt)
     except Exception as exc:  # rdflib raises many parser-specific types
-        raise InputError([InputProblem("", f"malformed {fmt}: {_first_line(exc)}")], source) from None
+        raise InputError(
+            [InputProblem("", f"malformed {fmt}: {_first_line(exc)}")], source
+        ) from None
     profiles = mapper.from_graph(graph)
     if not profiles:
-        raise InputError([InputProblem("", "no enterprise (no node with sk:creditCode) in the RDF input")], source)
+        raise InputError(
+            [InputProblem("", "no enterprise (no node with sk:creditCode) in the RDF input")],
+            source,
+        )
     return [Document(f"{source} <{p.get('credit_code')}>", p) for p in profiles]
 
 

@@ -107,7 +107,9 @@ class KnowledgeBase:
             (GRAPH_KB, turtle_files(kb_dir()) + list(extra_files or [])),
         ):
             for path in paths:
-                store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(graph))
+                store.bulk_load(
+                    path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(graph)
+                )
                 files.append(path)
         kb = cls(store=store, files=files)
         kb._read_tables()
@@ -117,10 +119,7 @@ class KnowledgeBase:
         """Run a SELECT over the union of the ontology and kb graphs; values as strings."""
         result = self.store.query(SPARQL_PREFIXES + query, use_default_graph_as_union=True)
         names = [v.value for v in result.variables]
-        return [
-            {n: sol[n].value for n in names if sol[n] is not None}
-            for sol in result
-        ]
+        return [{n: sol[n].value for n in names if sol[n] is not None} for sol in result]
 
     # -- tables -------------------------------------------------------------------------------
 
@@ -149,7 +148,12 @@ class KnowledgeBase:
                 chain.append(code)
                 code = parents.get(code)
             self.regions[row["code"]] = Region(
-                row["code"], row["r"], row.get("name", ""), row["level"], row.get("parent"), tuple(chain)
+                row["code"],
+                row["r"],
+                row.get("name", ""),
+                row["level"],
+                row.get("parent"),
+                tuple(chain),
             )
 
     def is_known_region(self, code: str) -> bool:
@@ -171,7 +175,9 @@ class KnowledgeBase:
                  OPTIONAL { ?c sk:sectorConfidence ?conf } }"""
         )
         types: dict[str, set[str]] = {}
-        for row in self.select("SELECT ?code ?t WHERE { ?c a sk:IndustryClass ; skos:notation ?code ; a ?t }"):
+        for row in self.select(
+            "SELECT ?code ?t WHERE { ?c a sk:IndustryClass ; skos:notation ?code ; a ?t }"
+        ):
             types.setdefault(row["code"], set()).add(row["t"])
         info = {row["code"]: row for row in rows}
         for code, row in info.items():
@@ -186,7 +192,9 @@ class KnowledgeBase:
                 label=row.get("label", ""),
                 chain=tuple(chain),
                 sector=info[decider]["sector"] if decider else None,
-                sector_confidence=(info[decider].get("conf", "verified") if decider else "verified"),
+                sector_confidence=(
+                    info[decider].get("conf", "verified") if decider else "verified"
+                ),
                 types=tuple(sorted({t for c in chain for t in types.get(c, ())})),
             )
 
@@ -229,13 +237,21 @@ class KnowledgeBase:
                 row["sym"], row["c"], Decimal(row["q"]), Decimal(row["beta"])
             )
         self.alpha_bands = sorted(
-            ((int(r["p"]), Decimal(r["a"])) for r in self.select(
-                "SELECT ?p ?a WHERE { ?b a sk:AlphaBand ; sk:minPopulation ?p ; sk:alpha ?a }")),
+            (
+                (int(r["p"]), Decimal(r["a"]))
+                for r in self.select(
+                    "SELECT ?p ?a WHERE { ?b a sk:AlphaBand ; sk:minPopulation ?p ; sk:alpha ?a }"
+                )
+            ),
             reverse=True,
         )
         self.grade_bands = sorted(
-            ((Decimal(r["r"]), int(r["g"])) for r in self.select(
-                "SELECT ?r ?g WHERE { ?b a sk:GradeBand ; sk:minR ?r ; sk:majorHazardGrade ?g }")),
+            (
+                (Decimal(r["r"]), int(r["g"]))
+                for r in self.select(
+                    "SELECT ?r ?g WHERE { ?b a sk:GradeBand ; sk:minR ?r ; sk:majorHazardGrade ?g }"
+                )
+            ),
             reverse=True,
         )
         fallback = self.select("SELECT ?b WHERE { ?s sk:fallbackBeta ?b } LIMIT 1")
@@ -250,8 +266,15 @@ class KnowledgeBase:
         )
         self.accident_grades = sorted(
             (
-                AccidentGrade(r["g"], int(r["rank"]), r.get("zh", ""), r.get("en", ""),
-                              int(r["d"]), int(r["i"]), Decimal(r["l"]))
+                AccidentGrade(
+                    r["g"],
+                    int(r["rank"]),
+                    r.get("zh", ""),
+                    r.get("en", ""),
+                    int(r["d"]),
+                    int(r["i"]),
+                    Decimal(r["l"]),
+                )
                 for r in rows
             ),
             key=lambda g: g.rank,
@@ -268,7 +291,11 @@ class KnowledgeBase:
         )
         for r in rows:
             self.items[r["id"]] = Item(
-                r["id"], r["i"], r.get("zh", ""), r.get("en", ""), r.get("conf", "verified"),
+                r["id"],
+                r["i"],
+                r.get("zh", ""),
+                r.get("en", ""),
+                r.get("conf", "verified"),
                 int(r["art"]) if "art" in r else None,
             )
 

@@ -40,7 +40,9 @@ class Reporter:
         self.engine = engine
 
     def clause_label(self, finding: Finding) -> str:
-        item = self.engine.items_by_iri.get(str(finding.rule.clause)) if finding.rule.clause else None
+        item = (
+            self.engine.items_by_iri.get(str(finding.rule.clause)) if finding.rule.clause else None
+        )
         return item.label_zh if item else (str(finding.rule.clause) if finding.rule.clause else "")
 
     def _focus(self, a: Assessment, finding: Finding) -> str:
@@ -55,7 +57,9 @@ class Reporter:
 
     def to_json(self, a: Assessment) -> dict[str, Any]:
         violations, gaps, seen = [], [], set()
-        for f in sorted(a.findings, key=lambda f: (_natural(f.rule.rule_id), str(f.focus), str(f.path))):
+        for f in sorted(
+            a.findings, key=lambda f: (_natural(f.rule.rule_id), str(f.focus), str(f.path))
+        ):
             if f.rule.is_gap:
                 entry = {
                     "rule": f.rule.rule_id,
@@ -102,7 +106,9 @@ class Reporter:
             "region": None
             if region is None
             else {"code": region.code, "name": region.name, "within": list(region.ancestors)},
-            "sector_group": None if d.industry is None or d.industry.sector is None else d.industry.sector.rsplit("/", 1)[-1].removeprefix("sector-"),
+            "sector_group": None
+            if d.industry is None or d.industry.sector is None
+            else d.industry.sector.rsplit("/", 1)[-1].removeprefix("sector-"),
             "special_operations": sorted(
                 op for cls, op in SPECIAL_OPERATIONS.items() if str(SK[cls]) in a.types()
             ),
@@ -153,27 +159,43 @@ class Reporter:
         lines = [
             f"{rep['enterprise']} {rep.get('name') or ''}".rstrip(),
             (f"评估日期 {rep['as_of']}  " if zh else f"as of {rep['as_of']}  ")
-            + (("符合" if rep["conforms"] else "不符合") if zh else ("conforms" if rep["conforms"] else "does not conform")),
+            + (
+                ("符合" if rep["conforms"] else "不符合")
+                if zh
+                else ("conforms" if rep["conforms"] else "does not conform")
+            ),
         ]
         risk = rep["risk"]
         per_year = risk["inspections_per_year"]
         lines.append(
-            (f"风险等级 {risk['level_zh']} ({risk['level']})，检查类别 {'重点' if risk['inspection_class'] == 'key' else '一般'}，"
-             f"每年检查 {per_year['min']}–{per_year['max']} 次 [{risk['policy']}]")
+            (
+                f"风险等级 {risk['level_zh']} ({risk['level']})，"
+                f"检查类别 {'重点' if risk['inspection_class'] == 'key' else '一般'}，"
+                f"每年检查 {per_year['min']}–{per_year['max']} 次 [{risk['policy']}]"
+            )
             if zh
-            else (f"risk {risk['level']}, inspection class {risk['inspection_class']}, "
-                  f"{per_year['min']}–{per_year['max']} inspections a year [{risk['policy']}]")
+            else (
+                f"risk {risk['level']}, inspection class {risk['inspection_class']}, "
+                f"{per_year['min']}–{per_year['max']} inspections a year [{risk['policy']}]"
+            )
         )
         for reason in risk["reasons"]:
-            lines.append(f"  ↑ {reason['rule']}: {reason['message'][lang]} — {'; '.join(reason['because'])}")
+            lines.append(
+                f"  ↑ {reason['rule']}: {reason['message'][lang]} — {'; '.join(reason['because'])}"
+            )
         for v in rep["violations"]:
             mark = "" if v["confidence"] == "verified" else (" [未核实]" if zh else " [unverified]")
-            lines.append(f"  ✗ {v['rule']} {v['focus'] or '(enterprise)'}: {v['message'][lang]}{mark}")
+            lines.append(
+                f"  ✗ {v['rule']} {v['focus'] or '(enterprise)'}: {v['message'][lang]}{mark}"
+            )
         for g in rep["data_gaps"]:
-            lines.append(f"  ? {g['rule']} {'缺少' if zh else 'missing'} {g['missing']}: {g['message'][lang]}")
+            lines.append(
+                f"  ? {g['rule']} {'缺少' if zh else 'missing'} {g['missing']}: {g['message'][lang]}"
+            )
         for u in rep["major_hazard_sources"]:
             lines.append(
-                (f"  重大危险源 {u['unit']}: S={u['S']} R={u['R']} {u['grade']}级") if zh
+                (f"  重大危险源 {u['unit']}: S={u['S']} R={u['R']} {u['grade']}级")
+                if zh
                 else f"  major hazard source {u['unit']}: S={u['S']} R={u['R']} grade {u['grade']}"
             )
         return "\n".join(lines)

@@ -63,7 +63,11 @@ class FrequencyRule:
     @property
     def specificity(self) -> int:
         return sum(
-            (self.inspection_class is not None, self.standardization_grade is not None, bool(self.applies_to))
+            (
+                self.inspection_class is not None,
+                self.standardization_grade is not None,
+                bool(self.applies_to),
+            )
         )
 
 
@@ -75,7 +79,9 @@ class Policy:
     key_levels: set[str]
     frequency_rules: list[FrequencyRule]
 
-    def frequency(self, inspection_class: str, grade: int, types: set[str]) -> tuple[FrequencyRule | None, FrequencyRule | None]:
+    def frequency(
+        self, inspection_class: str, grade: int, types: set[str]
+    ) -> tuple[FrequencyRule | None, FrequencyRule | None]:
         matching = [r for r in self.frequency_rules if r.matches(inspection_class, grade, types)]
         by_specificity = sorted(matching, key=lambda r: -r.specificity)
         lo = next((r for r in by_specificity if r.min_per_year is not None), None)
@@ -114,7 +120,7 @@ def load_policies(kb: KnowledgeBase) -> dict[str, Policy]:
     ):
         rules = []
         for r in kb.select(
-            f"""SELECT ?r ?id ?level ?q ?zh ?en WHERE {{ ?r a sk:RiskRule ; sk:inPolicy <{row['rp']}> ;
+            f"""SELECT ?r ?id ?level ?q ?zh ?en WHERE {{ ?r a sk:RiskRule ; sk:inPolicy <{row["rp"]}> ;
                   dcterms:identifier ?id ; sk:raisesTo ?level ; sk:query ?q .
                   OPTIONAL {{ ?r sh:message ?zh FILTER(lang(?zh) = "zh") }}
                   OPTIONAL {{ ?r sh:message ?en FILTER(lang(?en) = "en") }} }} ORDER BY ?id"""
@@ -126,7 +132,13 @@ def load_policies(kb: KnowledgeBase) -> dict[str, Policy]:
             except Exception as exc:
                 raise PolicyError(f"risk rule {r['id']}: SPARQL does not parse: {exc}") from exc
             rules.append(
-                RiskRule(r["id"], r["r"], LEVELS[r["level"]][0], {"zh": r.get("zh", ""), "en": r.get("en", "")}, query)
+                RiskRule(
+                    r["id"],
+                    r["r"],
+                    LEVELS[r["level"]][0],
+                    {"zh": r.get("zh", ""), "en": r.get("en", "")},
+                    query,
+                )
             )
         key_levels = {
             LEVELS[x["l"]][0]
@@ -139,7 +151,8 @@ def load_policies(kb: KnowledgeBase) -> dict[str, Policy]:
                 inspection_class=_class_name(f.get("c")),
                 standardization_grade=int(f["g"]) if "g" in f else None,
                 applies_to=frozenset(
-                    x["t"] for x in kb.select(f"SELECT ?t WHERE {{ <{f['f']}> sk:appliesToClass ?t }}")
+                    x["t"]
+                    for x in kb.select(f"SELECT ?t WHERE {{ <{f['f']}> sk:appliesToClass ?t }}")
                 ),
                 min_per_year=Decimal(f["min"]) if "min" in f else None,
                 max_per_year=Decimal(f["max"]) if "max" in f else None,
@@ -147,7 +160,7 @@ def load_policies(kb: KnowledgeBase) -> dict[str, Policy]:
                 max_confidence=f.get("maxc", "verified"),
             )
             for f in kb.select(
-                f"""SELECT ?f ?c ?g ?min ?max ?minc ?maxc WHERE {{ <{row['p']}> sk:frequencyRule ?f .
+                f"""SELECT ?f ?c ?g ?min ?max ?minc ?maxc WHERE {{ <{row["p"]}> sk:frequencyRule ?f .
                       OPTIONAL {{ ?f sk:inspectionClass ?c }} OPTIONAL {{ ?f sk:standardizationGrade ?g }}
                       OPTIONAL {{ ?f sk:minInspectionsPerYear ?min }} OPTIONAL {{ ?f sk:maxInspectionsPerYear ?max }}
                       OPTIONAL {{ ?f sk:minConfidence ?minc }} OPTIONAL {{ ?f sk:maxConfidence ?maxc }} }}
@@ -197,7 +210,8 @@ def assess_risk(
     notes = [
         f"{bound} inspections per year is a {rule.min_confidence if bound == 'min' else rule.max_confidence} value"
         for bound, rule in (("min", lo), ("max", hi))
-        if rule is not None and (rule.min_confidence if bound == "min" else rule.max_confidence) != "verified"
+        if rule is not None
+        and (rule.min_confidence if bound == "min" else rule.max_confidence) != "verified"
     ]
     return RiskResult(
         policy=policy,

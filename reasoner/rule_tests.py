@@ -42,8 +42,12 @@ class Outcome:
     def diff(self) -> str:
         if self.error:
             return f"    error: {self.error}"
-        lines = [f"    - expected, not reported: {_fmt(t)}" for t in sorted(self.expected - self.actual)]
-        lines += [f"    + reported, not expected: {_fmt(t)}" for t in sorted(self.actual - self.expected)]
+        lines = [
+            f"    - expected, not reported: {_fmt(t)}" for t in sorted(self.expected - self.actual)
+        ]
+        lines += [
+            f"    + reported, not expected: {_fmt(t)}" for t in sorted(self.actual - self.expected)
+        ]
         return "\n".join(lines)
 
 
@@ -56,7 +60,11 @@ def discover(paths: list[Path] | None = None) -> list[FixtureCase]:
     roots = paths or [shapes_dir()]
     cases = []
     for root in roots:
-        files = [root] if root.is_file() and root.suffix == ".json" else sorted(root.rglob("fixtures/*/*.json"))
+        files = (
+            [root]
+            if root.is_file() and root.suffix == ".json"
+            else sorted(root.rglob("fixtures/*/*.json"))
+        )
         cases += [FixtureCase(f.parent.name, f) for f in files]
     return cases
 
@@ -88,7 +96,9 @@ def run_case(engine: Engine, reporter: Reporter, case: FixtureCase) -> Outcome:
         return outcome
     outcome.actual = {
         (v["rule"], "violation", v["focus"]) for v in report["violations"] if v["rule"] in in_scope
-    } | {(g["rule"], "data_gap", g["missing"]) for g in report["data_gaps"] if g["rule"] in in_scope}
+    } | {
+        (g["rule"], "data_gap", g["missing"]) for g in report["data_gaps"] if g["rule"] in in_scope
+    }
     return outcome
 
 

@@ -53,15 +53,25 @@ class Checker:
             return cls._default
 
     def read_files(self, paths: Iterable[Path]) -> list[Document]:
+        """Read and validate every file, reporting all problems of all files at once."""
         docs, errors = [], []
         for path in paths:
             try:
                 docs.extend(read_path(path, self.engine.mapper))
             except InputError as exc:
                 errors.append(exc)
+        errors += self._validation_errors(docs)
         if errors:
             raise DocumentProblem(errors)
         return docs
+
+    def _validation_errors(self, documents: Sequence[Document]) -> list[InputError]:
+        errors = []
+        for doc in documents:
+            problems = self.engine.validator.problems(doc.profile)
+            if problems:
+                errors.append(InputError(problems, doc.source))
+        return errors
 
     def read_bytes(self, data: bytes, fmt: str, source: str = "request body") -> list[Document]:
         return parse_bytes(data, fmt, self.engine.mapper, source)
@@ -71,16 +81,14 @@ class Checker:
     ) -> list[CheckResult]:
         """Validate every document first; assess only when all are acceptable."""
         self.engine.policy(policy)
-        errors = []
-        for doc in documents:
-            problems = self.engine.validator.problems(doc.profile)
-            if problems:
-                errors.append(InputError(problems, doc.source))
+        errors = self._validation_errors(documents)
         if errors:
             raise DocumentProblem(errors)
         return [self.check(doc.profile, as_of, policy) for doc in documents]
 
-    def check(self, profile: dict[str, Any], as_of: dt.date | None = None, policy: str | None = None) -> CheckResult:
+    def check(
+        self, profile: dict[str, Any], as_of: dt.date | None = None, policy: str | None = None
+    ) -> CheckResult:
         assessment = self.engine.assess(profile, as_of=as_of, policy=policy)
         return CheckResult(assessment, self.reporter.to_json(assessment))
 

@@ -14,7 +14,7 @@ from rdflib import Graph
 
 from .kb import KnowledgeBase
 from .resources import shapes_dir, turtle_files
-from .vocab import GRAPH_KB, GRAPH_ONTOLOGY, GRAPH_SHAPES, enterprise_iri, inferred_graph_iri
+from .vocab import GRAPH_SHAPES, enterprise_iri, inferred_graph_iri
 
 RESULT_FORMATS = {
     "json": (ox.QueryResultsFormat.JSON, "application/sparql-results+json"),
@@ -49,7 +49,9 @@ class Store:
         for quad in kb.store.quads_for_pattern(None, None, None, None):
             self.oxigraph.add(quad)
         for f in turtle_files(shapes_dir()):
-            self.oxigraph.bulk_load(path=str(f), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(GRAPH_SHAPES))
+            self.oxigraph.bulk_load(
+                path=str(f), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(GRAPH_SHAPES)
+            )
 
     def put_enterprise(self, credit_code: str, asserted: Graph, inferred: Graph) -> None:
         """Replace one enterprise's asserted and inferred graphs in one atomic update."""
@@ -67,9 +69,11 @@ class Store:
     def enterprise_codes(self) -> list[str]:
         prefix = str(enterprise_iri(""))
         return sorted(
-            g.value[len(prefix):]
+            g.value[len(prefix) :]
             for g in self.oxigraph.named_graphs()
-            if isinstance(g, ox.NamedNode) and g.value.startswith(prefix) and not g.value.endswith("/inferred")
+            if isinstance(g, ox.NamedNode)
+            and g.value.startswith(prefix)
+            and not g.value.endswith("/inferred")
         )
 
     def query(
@@ -104,6 +108,9 @@ class Store:
             fmt, chosen = next(iter(table.values()))
         else:
             fmt = by_media[chosen]
-        if isinstance(results, ox.QueryBoolean) and fmt in (ox.QueryResultsFormat.CSV, ox.QueryResultsFormat.TSV):
+        if isinstance(results, ox.QueryBoolean) and fmt in (
+            ox.QueryResultsFormat.CSV,
+            ox.QueryResultsFormat.TSV,
+        ):
             fmt, chosen = RESULT_FORMATS["json"]
         return QueryOutput(results.serialize(format=fmt), chosen)

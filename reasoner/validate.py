@@ -51,6 +51,19 @@ class Finding:
     value: str | None = None
 
 
+def _principal_path(report: Graph, path):
+    """The property a result is about: for an alternative path, its first member.
+
+    Gap shapes for arrays of objects use ``[sh:alternativePath (sk:collector sk:noneReported)]``
+    so that an empty array counts as reported; the missing key is still ``collectors``.
+    """
+    if path is None or isinstance(path, URIRef):
+        return path
+    head = report.value(path, SH.alternativePath)
+    members = list(Collection(report, head)) if head is not None else []
+    return members[0] if members and isinstance(members[0], URIRef) else None
+
+
 def messages(graph: Graph, subject, predicate=SH.message) -> dict[str, str]:
     out: dict[str, str] = {}
     for m in graph.objects(subject, predicate):
@@ -69,7 +82,7 @@ class RuleSet:
         for f in self.files:
             part = Graph().parse(f, format="turtle")
             for s in part.subjects(SK.ruleId, None):
-                owner_file[s] = f.name
+                owner_file[s] = str(f)
             self.graph += part
         self.rules: dict[URIRef, Rule] = {}
         for shape, rule_id in self.graph.subject_objects(SK.ruleId):
@@ -132,7 +145,7 @@ class RuleSet:
                 Finding(
                     rule=rule,
                     focus=report.value(result, SH.focusNode),
-                    path=report.value(result, SH.resultPath),
+                    path=_principal_path(report, report.value(result, SH.resultPath)),
                     severity=severity,
                     message={**rule.message, **{k: v for k, v in own.items() if k in ("zh", "en")}},
                     value=str(value) if value is not None else None,

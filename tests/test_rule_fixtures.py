@@ -1,7 +1,6 @@
 """Every rule's fixtures, discovered beside the rules (the same runner as `safetykg rules test`)."""
 
 import pytest
-
 from safetykg.reasoner.rule_tests import discover, run_case
 
 CASES = discover()
@@ -19,12 +18,20 @@ def test_every_violation_rule_has_a_conforming_and_a_violating_fixture(checker):
         outcome = run_case(checker.engine, checker.reporter, case)
         kinds = by_rule.setdefault(case.rule_id, set())
         own = {t for t in outcome.expected if t[0] == case.rule_id}
-        kinds.add("violating" if any(t[1] == "violation" for t in own) else "conforming" if not own else "gap")
+        kinds.add(
+            "violating"
+            if any(t[1] == "violation" for t in own)
+            else "conforming"
+            if not own
+            else "gap"
+        )
     for rule in checker.engine.rules.rules.values():
         if rule.is_gap:
             continue
         kinds = by_rule.get(rule.rule_id, set())
-        assert {"violating", "conforming"} <= kinds, f"{rule.rule_id} has fixtures of kinds {sorted(kinds)}"
+        assert {"violating", "conforming"} <= kinds, (
+            f"{rule.rule_id} has fixtures of kinds {sorted(kinds)}"
+        )
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
