@@ -16,7 +16,10 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH
 
+from . import sparql_cache
 from .vocab import SK
+
+sparql_cache.install()
 
 NESTING = (SH.property, SH.node, SH["not"], SH.qualifiedValueShape)
 LISTS = (SH["or"], SH["and"], SH.xone)

@@ -38,3 +38,13 @@ def test_every_violation_rule_has_a_conforming_and_a_violating_fixture(checker):
 def test_fixture(checker, case):
     outcome = run_case(checker.engine, checker.reporter, case)
     assert outcome.passed, f"{case.path}\n{outcome.diff()}"
+
+
+def test_sparql_constraints_are_parsed_once(checker, example_profile):
+    from safetykg.reasoner.sparql_cache import _translated
+
+    checker.check(example_profile)
+    before = _translated.cache_info()
+    checker.check(example_profile)
+    after = _translated.cache_info()
+    assert after.misses == before.misses and after.hits > before.hits
