@@ -143,6 +143,9 @@ def _hazard_units(d: Derivation, kb: KnowledgeBase, profile: dict[str, Any]) -> 
             t.add((node, SK.holding, d.node("hazardous_chemicals", h.index)))
         for h in unit.unidentified:
             t.add((d.node("hazardous_chemicals", h.index), RDF.type, SK.UnclassifiedHolding))
+        for c in unit.contributions:
+            if c.beta_source == "fallback":
+                t.add((d.node("hazardous_chemicals", c.holding.index), RDF.type, SK.FallbackBetaHolding))
         if unit.s is not None:
             t.add((node, SK.sValue, Literal(unit.s)))
         for ci, c in enumerate(unit.contributions):

@@ -73,7 +73,6 @@ class Engine:
             rule_files += turtle_files(Path(d))
         self.rules = RuleSet(rule_files)
         self.policies = load_policies(self.kb)
-        self.items_by_iri = {item.iri: item for item in self.kb.items.values()}
 
     def policy(self, name: str | None) -> Policy:
         name = name or DEFAULT_POLICY

@@ -97,6 +97,7 @@ class KnowledgeBase:
     accident_grades: list[AccidentGrade] = field(default_factory=list)
     items: dict[str, Item] = field(default_factory=dict)
     listing_term_years: int = 0
+    clause_labels: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, extra_files: list[Path] | None = None) -> KnowledgeBase:
@@ -129,6 +130,7 @@ class KnowledgeBase:
         self._read_gb18218()
         self._read_accident_grades()
         self._read_items()
+        self._read_clause_labels()
         self.listing_term_years = int(
             self.select("SELECT ?y WHERE { ?r sk:listingTermYears ?y } LIMIT 1")[0]["y"]
         )
@@ -298,6 +300,21 @@ class KnowledgeBase:
                 r.get("conf", "verified"),
                 int(r["art"]) if "art" in r else None,
             )
+
+    def _read_clause_labels(self) -> None:
+        """How a report names a clause: its Chinese label, else its number and title."""
+        rows = self.select(
+            """SELECT ?r ?label ?id ?title WHERE {
+                 VALUES ?t { sk:Article sk:RegulationItem sk:Law sk:AdministrativeRegulation
+                             sk:DepartmentalRule sk:NationalStandard sk:NormativeDocument }
+                 ?r a ?t .
+                 OPTIONAL { ?r rdfs:label ?label FILTER(lang(?label) = "zh") }
+                 OPTIONAL { ?r dcterms:identifier ?id }
+                 OPTIONAL { ?r dcterms:title ?title FILTER(lang(?title) = "zh") } }"""
+        )
+        for r in rows:
+            named = f"{r.get('id', '')}《{r['title']}》" if "title" in r else r.get("id", r["r"])
+            self.clause_labels[r["r"]] = r.get("label") or named
 
     def is_known_item(self, rule_id: str) -> bool:
         return rule_id in self.items

@@ -40,10 +40,8 @@ class Reporter:
         self.engine = engine
 
     def clause_label(self, finding: Finding) -> str:
-        item = (
-            self.engine.items_by_iri.get(str(finding.rule.clause)) if finding.rule.clause else None
-        )
-        return item.label_zh if item else (str(finding.rule.clause) if finding.rule.clause else "")
+        clause = finding.rule.clause
+        return self.engine.kb.clause_labels.get(str(clause), str(clause)) if clause else ""
 
     def _focus(self, a: Assessment, finding: Finding) -> str:
         return path_of(finding.focus, a.credit_code) if isinstance(finding.focus, URIRef) else ""
