@@ -142,7 +142,7 @@ def create_app(
     checker: Checker | None = None,
 ) -> FastAPI:
     checker = checker or Checker.default()
-    store = Store(checker.engine.kb)
+    store = Store(checker.engine.kb, checker.engine.instance_rules)
     if load_demo_data:
         load_demo(checker, store)
 

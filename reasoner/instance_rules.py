@@ -105,15 +105,14 @@ class InstanceRules:
         for c, head in tbox.subject_objects(OWL.intersectionOf):
             self.intersections.append((c, tuple(Collection(tbox, head))))
 
-    def types_with_supers(self, cls) -> set:
-        return {cls} | self.superclasses.get(cls, set())
-
     def closure(self, triples: Iterable[Triple]) -> set[Triple]:
         """Every triple OWL RL entails from ``triples`` under the compiled TBox (input included)."""
         facts: set[Triple] = set(triples)
         agenda = list(facts)
         types: dict = defaultdict(set)
         out_edges: dict = defaultdict(set)
+        successors: dict = defaultdict(set)  # (p, s) -> {o} for transitive p
+        predecessors: dict = defaultdict(set)  # (p, o) -> {s}
         for s, p, o in facts:
             if p == RDF.type:
                 types[s].add(o)
@@ -146,11 +145,12 @@ class InstanceRules:
                 for r in self.has_value.get((p, o), ()):
                     add((s, RDF.type, r))
                 if p in self.transitive:
-                    for s2, p2, o2 in list(facts):
-                        if p2 == p and o2 == s:
-                            add((s2, p, o))
-                        if p2 == p and s2 == o:
-                            add((s, p, o2))
+                    successors[(p, s)].add(o)
+                    predecessors[(p, o)].add(s)
+                    for before in list(predecessors[(p, s)]):
+                        add((before, p, o))
+                    for after in list(successors[(p, o)]):
+                        add((s, p, after))
             # rules that join several facts: svf and intersections, then re-run the agenda
             for s, edges in list(out_edges.items()):
                 for p, o in list(edges):

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from rdflib import Graph
 
+from .instance_rules import InstanceRules
 from .kb import KnowledgeBase
 from .resources import shapes_dir, turtle_files
-from .vocab import GRAPH_SHAPES, enterprise_iri, inferred_graph_iri
+from .terms import triples_to_rdflib
+from .vocab import GRAPH_KB, GRAPH_KB_INFERRED, GRAPH_SHAPES, enterprise_iri, inferred_graph_iri
 
 RESULT_FORMATS = {
     "json": (ox.QueryResultsFormat.JSON, "application/sparql-results+json"),
@@ -43,15 +45,24 @@ class QueryOutput:
 class Store:
     """An Oxigraph store holding the reference graphs and enterprise graphs."""
 
-    def __init__(self, kb: KnowledgeBase, path: str | None = None) -> None:
+    def __init__(self, kb: KnowledgeBase, rules: InstanceRules, path: str | None = None) -> None:
         self.oxigraph = ox.Store(path) if path else ox.Store()
         self._write_lock = threading.Lock()
-        for quad in kb.store.quads_for_pattern(None, None, None, None):
-            self.oxigraph.add(quad)
+        self.oxigraph.extend(kb.store.quads_for_pattern(None, None, None, None))
         for f in turtle_files(shapes_dir()):
             self.oxigraph.bulk_load(
                 path=str(f), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(GRAPH_SHAPES)
             )
+        self._load_kb_closure(kb, rules)
+
+    def _load_kb_closure(self, kb: KnowledgeBase, rules: InstanceRules) -> None:
+        """The reference data closed under the ontology (region chains, types), kept apart."""
+        quads = kb.store.quads_for_pattern(None, None, None, ox.NamedNode(GRAPH_KB))
+        inferred = Graph()
+        for t in rules.inferred(triples_to_rdflib(quads)):
+            inferred.add(t)
+        name = f"<{GRAPH_KB_INFERRED}>"
+        self.oxigraph.update(f"INSERT DATA {{ GRAPH {name} {{ {inferred.serialize(format='nt')} }} }}")
 
     def put_enterprise(self, credit_code: str, asserted: Graph, inferred: Graph) -> None:
         """Replace one enterprise's asserted and inferred graphs in one atomic update."""

@@ -13,6 +13,7 @@ GEO = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")
 
 GRAPH_ONTOLOGY = URIRef("https://w3id.org/safetykg/graph/ontology")
 GRAPH_KB = URIRef("https://w3id.org/safetykg/graph/kb")
+GRAPH_KB_INFERRED = URIRef("https://w3id.org/safetykg/graph/kb-inferred")
 GRAPH_SHAPES = URIRef("https://w3id.org/safetykg/graph/shapes")
 SOFTWARE = URIRef("https://w3id.org/safetykg/software")
 

@@ -1,6 +1,7 @@
 """The compiled OWL RL rules agree with owlrl (the reference) on enterprise data."""
 
 import json
+from importlib.resources import files
 from pathlib import Path
 
 import owlrl
@@ -14,7 +15,7 @@ from safetykg.reasoner.vocab import ENT, SK
 
 from .profiles import profiles
 
-DEMO = Path(__file__).parents[1] / "safetykg" / "demo" / "enterprises.json"
+DEMO = Path(str(files("safetykg"))) / "demo" / "enterprises.json"
 
 
 def base_triples(engine, profile):

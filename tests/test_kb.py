@@ -42,8 +42,11 @@ def test_table1(g):
     assert len(rows) == 85
     assert all(g.value(r, SK.criticalQuantityTonnes) is not None for r in rows)
     assert all((r, DCT.isPartOf, KB["GB18218-2018-table1"]) in g for r in rows)
-    by_label = {str(g.value(r, RDFS.label)): r for r in rows
-                if any(lbl.language == "zh" for lbl in g.objects(r, RDFS.label))}
+    by_label = {
+        str(g.value(r, RDFS.label)): r
+        for r in rows
+        if any(lbl.language == "zh" for lbl in g.objects(r, RDFS.label))
+    }
     zh = {}
     for r in rows:
         for lbl in g.objects(r, RDFS.label):
@@ -72,12 +75,21 @@ def test_table2_categories(g):
 
 
 def test_alpha_and_grade_bands(g):
-    alphas = {int(g.value(b, SK.minPopulation)): Decimal(str(g.value(b, SK.alpha)))
-              for b in g.subjects(RDF.type, SK.AlphaBand)}
-    assert alphas == {100: Decimal("2.0"), 50: Decimal("1.5"), 30: Decimal("1.2"),
-                      1: Decimal("1.0"), 0: Decimal("0.5")}
-    grades = {int(g.value(b, SK.majorHazardGrade)): Decimal(str(g.value(b, SK.minR)))
-              for b in g.subjects(RDF.type, SK.GradeBand)}
+    alphas = {
+        int(g.value(b, SK.minPopulation)): Decimal(str(g.value(b, SK.alpha)))
+        for b in g.subjects(RDF.type, SK.AlphaBand)
+    }
+    assert alphas == {
+        100: Decimal("2.0"),
+        50: Decimal("1.5"),
+        30: Decimal("1.2"),
+        1: Decimal("1.0"),
+        0: Decimal("0.5"),
+    }
+    grades = {
+        int(g.value(b, SK.majorHazardGrade)): Decimal(str(g.value(b, SK.minR)))
+        for b in g.subjects(RDF.type, SK.GradeBand)
+    }
     assert grades == {1: 100, 2: 50, 3: 10, 4: 0}
     assert Decimal(str(g.value(KB["GB18218-2018"], SK.fallbackBeta))) == 1
 
@@ -105,8 +117,12 @@ def test_mem10_items(g):
 
 
 def test_accident_grades(g):
-    expect = {"especially-major": (4, 30, 100, 10000), "major": (3, 10, 50, 5000),
-              "larger": (2, 3, 10, 1000), "ordinary": (1, 0, 0, 0)}
+    expect = {
+        "especially-major": (4, 30, 100, 10000),
+        "major": (3, 10, 50, 5000),
+        "larger": (2, 3, 10, 1000),
+        "ordinary": (1, 0, 0, 0),
+    }
     for key, (rank, d, s, m) in expect.items():
         c = SKC[f"accident-{key}"]
         assert (c, RDF.type, SK.AccidentGrade) in g
@@ -142,8 +158,11 @@ def test_gbt4754(g):
     assert sector_of(g, "3011") == SKC["sector-building-materials"]
     assert sector_of(g, "3110") == SKC["sector-metallurgy"]
     assert (KB["GBT4754-9999"], RDF.type, SK.IndustryClass) not in g
-    divisions = [c for c in g.subjects(RDF.type, SK.IndustryClass)
-                 if len(str(g.value(c, SKOS.notation))) == 2]
+    divisions = [
+        c
+        for c in g.subjects(RDF.type, SK.IndustryClass)
+        if len(str(g.value(c, SKOS.notation))) == 2
+    ]
     assert len(divisions) == 97
     assert (KB["GBT4754-321"], RDF.type, SK.MetalSmeltingIndustry) in g
     notations = [str(g.value(c, SKOS.notation)) for c in g.subjects(RDF.type, SK.IndustryClass)]
