@@ -15,15 +15,15 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from safetykg import __version__
 from safetykg.reasoner.ingest import InputError
 from safetykg.reasoner.inputs import MAX_DOCUMENT_BYTES, MEDIA_TYPES
 from safetykg.reasoner.risk import PolicyError
 from safetykg.reasoner.service import Checker, DocumentProblem
 from safetykg.reasoner.store import QueryError, Store
-from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException as StarletteHTTPException
-
-from safetykg import __version__
 
 from .sparql_page import SPARQL_PAGE
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
 from safetykg.reasoner.ingest import InputError
 from safetykg.reasoner.risk import PolicyError
 from safetykg.reasoner.service import Checker, DocumentProblem
@@ -104,6 +105,7 @@ def serve(
 ) -> None:
     """Run the HTTP API (OpenAPI docs at /docs) on the embedded store with the reference KB."""
     import uvicorn
+
     from safetykg.api.app import create_app
 
     uvicorn.run(create_app(load_demo_data=demo), host=host, port=port, log_level="info")

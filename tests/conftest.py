@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from safetykg.reasoner.service import Checker
 
 EXAMPLES = Path(__file__).parent / "data"

@@ -1,6 +1,7 @@
 """Hypothesis strategies for valid enterprise profiles (the public input document)."""
 
 from hypothesis import strategies as st
+
 from safetykg.reasoner.codes import credit_code_check_char
 
 DUST = [

@@ -2,6 +2,7 @@
 
 from hypothesis import given
 from hypothesis import strategies as st
+
 from safetykg.reasoner.codes import CREDIT_CODE_CHARSET, credit_code_check_char, credit_code_problem
 
 valid_prefix = st.builds(

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from hypothesis import given
 from hypothesis import strategies as st
+
 from safetykg.reasoner.gb18218 import Holding, alpha_for, assess_unit, grade_for, match_substance
 
 

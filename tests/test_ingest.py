@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib import BNode, Graph, URIRef
 from rdflib.compare import isomorphic
+
 from safetykg.reasoner.ingest import InputError
 from safetykg.reasoner.inputs import parse_bytes
 from safetykg.reasoner.resources import context_path

@@ -8,6 +8,7 @@ import owlrl
 from hypothesis import HealthCheck, given, settings
 from rdflib import Graph
 from rdflib.namespace import RDF
+
 from safetykg.reasoner.derive import derive
 from safetykg.reasoner.engine import as_of_date
 from safetykg.reasoner.resources import ontology_dir, turtle_files

@@ -1,6 +1,7 @@
 """Risk level, inspection class and frequency under the policy profiles (kb/policy)."""
 
 import pytest
+
 from safetykg.reasoner.risk import PolicyError
 
 

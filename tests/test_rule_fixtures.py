@@ -1,6 +1,7 @@
 """Every rule's fixtures, discovered beside the rules (the same runner as `safetykg rules test`)."""
 
 import pytest
+
 from safetykg.reasoner.rule_tests import discover, run_case
 
 CASES = discover()
