@@ -209,11 +209,17 @@ def test_query_page(server):
 def test_reference_data_is_closed_in_its_own_graph(server):
     ask = """PREFIX sk: <https://w3id.org/safetykg/def#> PREFIX region: <https://w3id.org/safetykg/region/>
     ASK { GRAPH <https://w3id.org/safetykg/graph/kb-inferred> { region:330106 sk:withinRegion region:330000 } }"""
-    r = httpx.get(f"{server}/sparql", params={"query": ask}, headers={"Accept": "application/sparql-results+json"})
+    r = httpx.get(
+        f"{server}/sparql",
+        params={"query": ask},
+        headers={"Accept": "application/sparql-results+json"},
+    )
     assert r.json()["boolean"] is True
     per_province = """PREFIX sk: <https://w3id.org/safetykg/def#>
     SELECT ?p (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e a sk:Enterprise ; sk:withinRegion ?p . ?p a sk:Province }
     GROUP BY ?p ORDER BY ?p"""
-    rows = httpx.get(f"{server}/sparql", params={"query": per_province}).json()["results"]["bindings"]
+    rows = httpx.get(f"{server}/sparql", params={"query": per_province}).json()["results"][
+        "bindings"
+    ]
     counts = {b["p"]["value"].rsplit("/", 1)[1]: int(b["n"]["value"]) for b in rows}
     assert counts == {"140000": 1, "320000": 1, "330000": 4, "440000": 2}

@@ -6,16 +6,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import RDF, SKOS
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS as DCT
+from rdflib.namespace import RDF, RDFS, SKOS
+
+from safetykg.reasoner.vocab import KB, REGION, SK, SKC
 
 KB_DIR = Path(__file__).resolve().parent.parent / "kb"
-SK = Namespace("https://w3id.org/safetykg/def#")
-SKC = Namespace("https://w3id.org/safetykg/concept/")
-KB = Namespace("https://w3id.org/safetykg/kb/")
-REGION = Namespace("https://w3id.org/safetykg/region/")
-DCT = Namespace("http://purl.org/dc/terms/")
-RDFS = Namespace("http://www.w3.org/2000/01/rdf-schema#")
 
 
 @pytest.fixture(scope="module")

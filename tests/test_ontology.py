@@ -337,13 +337,18 @@ ent:D\\/hidden_hazards\\/0 sk:hazardLevel skc:hazard-major .
 """
 
 
-@pytest.fixture(scope="module")
-def closure(ontology: Graph) -> Graph:
+def closed_with(ontology: Graph, data: str) -> Graph:
+    """The OWL RL closure (owlrl) of the ontology plus some Turtle data."""
     g = Graph()
     g += ontology
-    g.parse(data=DATA, format="turtle")
+    g.parse(data=data, format="turtle")
     owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(g)
     return g
+
+
+@pytest.fixture(scope="module")
+def closure(ontology: Graph) -> Graph:
+    return closed_with(ontology, DATA)
 
 
 def test_owlrl_reports_no_inconsistency(closure: Graph):
@@ -378,19 +383,16 @@ def test_metal_smelting_enterprise_is_derived(closure: Graph):
 
 
 def test_metal_smelting_by_industry(ontology: Graph):
-    g = Graph()
-    g += ontology
-    g.parse(
-        data="""
+    g = closed_with(
+        ontology,
+        """
         @prefix sk: <https://w3id.org/safetykg/def#> .
         @prefix kb: <https://w3id.org/safetykg/kb/> .
         @prefix ent: <https://w3id.org/safetykg/id/enterprise/> .
         kb:GBT4754-321 a sk:MetalSmeltingIndustry .
         ent:E sk:industry kb:GBT4754-3211 ; sk:inIndustry kb:GBT4754-321 .
     """,
-        format="turtle",
     )
-    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(g)
     assert (ENT.E, RDF.type, SK.MetalSmeltingEnterprise) in g
 
 
@@ -416,10 +418,9 @@ def test_major_hidden_hazard_is_derived(closure: Graph):
 
 
 def test_region_transitivity(ontology: Graph):
-    g = Graph()
-    g += ontology
-    g.parse(
-        data="""
+    g = closed_with(
+        ontology,
+        """
         @prefix sk: <https://w3id.org/safetykg/def#> .
         @prefix region: <https://w3id.org/safetykg/region/> .
         @prefix ent: <https://w3id.org/safetykg/id/enterprise/> .
@@ -427,9 +428,7 @@ def test_region_transitivity(ontology: Graph):
         region:330100 sk:partOf region:330000 .
         ent:A sk:region region:330106 .
     """,
-        format="turtle",
     )
-    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(g)
     region = Namespace("https://w3id.org/safetykg/region/")
     for r in ("330106", "330100", "330000"):
         assert (ENT.A, SK.withinRegion, region[r]) in g

@@ -10,15 +10,28 @@ from safetykg.reasoner.resources import kb_dir, ontology_dir, shapes_dir
 from safetykg.reasoner.vocab import SK
 
 ROOT = Path(__file__).parents[1]
-DECLARATIONS = {OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, RDFS.Class,
-                RDF.Property, OWL.TransitiveProperty, OWL.FunctionalProperty, OWL.NamedIndividual}
+DECLARATIONS = {
+    OWL.Class,
+    OWL.ObjectProperty,
+    OWL.DatatypeProperty,
+    OWL.AnnotationProperty,
+    RDFS.Class,
+    RDF.Property,
+    OWL.TransitiveProperty,
+    OWL.FunctionalProperty,
+    OWL.NamedIndividual,
+}
 
 
 def declared() -> set[URIRef]:
     g = Graph()
     for f in ontology_dir().glob("*.ttl"):
         g.parse(f, format="turtle")
-    return {s for s, t in g.subject_objects(RDF.type) if t in DECLARATIONS and str(s).startswith(str(SK))}
+    return {
+        s
+        for s, t in g.subject_objects(RDF.type)
+        if t in DECLARATIONS and str(s).startswith(str(SK))
+    }
 
 
 def used_in_turtle() -> dict[URIRef, str]:
@@ -48,5 +61,9 @@ def used_in_code() -> dict[URIRef, str]:
 
 def test_every_used_term_is_declared():
     known = declared()
-    undeclared = {term: where for term, where in {**used_in_turtle(), **used_in_code()}.items() if term not in known}
+    undeclared = {
+        term: where
+        for term, where in {**used_in_turtle(), **used_in_code()}.items()
+        if term not in known
+    }
     assert not undeclared, "\n".join(f"{t} (used in {w})" for t, w in sorted(undeclared.items()))
