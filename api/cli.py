@@ -15,13 +15,13 @@ from safetykg.reasoner.ingest import InputError
 from safetykg.reasoner.risk import PolicyError
 from safetykg.reasoner.service import Checker, DocumentProblem
 
+from .cli_rules import rules_app
+
 app = typer.Typer(
     help="SafetyKG: knowledge graph and rule reasoning for work-safety supervision.",
     no_args_is_help=True,
     add_completion=False,
 )
-rules_app = typer.Typer(help="Rule shapes: run their fixtures.", no_args_is_help=True)
-app.add_typer(rules_app, name="rules")
 
 
 class OutputFormat(StrEnum):
@@ -111,27 +111,7 @@ def serve(
     uvicorn.run(create_app(load_demo_data=demo), host=host, port=port, log_level="info")
 
 
-@rules_app.command("test")
-def rules_test(
-    paths: Annotated[
-        list[Path] | None, typer.Argument(help="Rule folders or files (default: shipped rules)")
-    ] = None,
-) -> None:
-    """Run every rule's fixtures; exit 1 when any fixture fails, showing what differed."""
-    from safetykg.reasoner.rule_tests import discover, run_cases
-
-    checker = Checker.default(extra_rule_dirs=[p for p in (paths or []) if p.is_dir()])
-    cases = discover(paths or None)
-    if not cases:
-        _fail("no fixtures found", 1)
-    outcomes = run_cases(checker.engine, checker.reporter, cases)
-    failed = [o for o in outcomes if not o.passed]
-    for o in outcomes:
-        typer.echo(f"{'PASS' if o.passed else 'FAIL'} {o.case.name}")
-        if not o.passed:
-            typer.echo(o.diff())
-    typer.echo(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed")
-    raise typer.Exit(1 if failed else 0)
+app.add_typer(rules_app, name="rules")
 
 
 def main() -> None:
