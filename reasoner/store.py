@@ -1,13 +1,18 @@
 """The embedded RDF store (Oxigraph): reference graphs, and per enterprise an asserted and an
-inferred named graph. Queries are read-only here; results are serialised for SPARQL 1.1
-content negotiation.
+inferred named graph. In memory, or on disk under a data directory, where it survives restarts.
+
+Every write is one SPARQL update, which Oxigraph applies in one transaction: a failed or
+interrupted write leaves the previous state. Readers in other processes query read-only
+checkpoints (``snapshot``), never the live database.
 """
 
 from __future__ import annotations
 
+import shutil
 import threading
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -15,54 +20,69 @@ from rdflib import Graph
 from .instance_rules import InstanceRules
 from .kb import KnowledgeBase
 from .resources import shapes_dir, turtle_files
+from .sparql_query import GRAPH_FORMATS, RESULT_FORMATS, QueryError, QueryJob, QueryOutput
+from .sparql_query import run_query as run_job
 from .terms import triples_to_rdflib
-from .vocab import GRAPH_KB, GRAPH_KB_INFERRED, GRAPH_SHAPES, enterprise_iri, inferred_graph_iri
+from .vocab import (
+    ENT,
+    GRAPH_KB,
+    GRAPH_KB_INFERRED,
+    GRAPH_SHAPES,
+    enterprise_iri,
+    inferred_graph_iri,
+)
 
-RESULT_FORMATS = {
-    "json": (ox.QueryResultsFormat.JSON, "application/sparql-results+json"),
-    "xml": (ox.QueryResultsFormat.XML, "application/sparql-results+xml"),
-    "csv": (ox.QueryResultsFormat.CSV, "text/csv"),
-    "tsv": (ox.QueryResultsFormat.TSV, "text/tab-separated-values"),
-}
-GRAPH_FORMATS = {
-    "turtle": (ox.RdfFormat.TURTLE, "text/turtle"),
-    "ntriples": (ox.RdfFormat.N_TRIPLES, "application/n-triples"),
-    "jsonld": (ox.RdfFormat.JSON_LD, "application/ld+json"),
-    "rdfxml": (ox.RdfFormat.RDF_XML, "application/rdf+xml"),
-}
-
-
-class QueryError(ValueError):
-    """A SPARQL query that cannot be run: syntax error, an update, an unknown graph."""
-
-
-@dataclass(frozen=True)
-class QueryOutput:
-    body: bytes
-    media_type: str
+__all__ = ["GRAPH_FORMATS", "RESULT_FORMATS", "QueryError", "QueryOutput", "Store"]
 
 
 class Store:
-    """An Oxigraph store holding the reference graphs and enterprise graphs."""
+    """An Oxigraph store holding the reference graphs and enterprise graphs.
 
-    def __init__(self, kb: KnowledgeBase, rules: InstanceRules, path: str | None = None) -> None:
-        self.oxigraph = ox.Store(path) if path else ox.Store()
+    With ``path`` the store lives on disk (created on first use); the reference graphs are
+    replaced from the installed package on every start, enterprise graphs are kept.
+    """
+
+    def __init__(
+        self, kb: KnowledgeBase, rules: InstanceRules, path: str | Path | None = None
+    ) -> None:
+        self.path = Path(path) if path else None
+        if self.path:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.oxigraph = ox.Store(str(self.path)) if self.path else ox.Store()
         self._write_lock = threading.Lock()
+        self._generation = 0
+        self._snapshots: dict[int, int] = {}
+        self._snapshot_lock = threading.Lock()
+        if self.path:
+            shutil.rmtree(self._snapshot_root(), ignore_errors=True)
+        self._load_reference(kb, rules)
+
+    def _load_reference(self, kb: KnowledgeBase, rules: InstanceRules) -> None:
+        """Ontology, KB and shapes, and the KB closed under the ontology, each replaced.
+
+        This runs before the store serves anyone; an interrupted start-up is repaired by the
+        next one, which replaces the same graphs again.
+        """
+        reference = [g for g in kb.store.named_graphs() if isinstance(g, ox.NamedNode)]
+        for name in [*reference, ox.NamedNode(GRAPH_SHAPES), ox.NamedNode(GRAPH_KB_INFERRED)]:
+            self.oxigraph.remove_graph(name)
         self.oxigraph.extend(kb.store.quads_for_pattern(None, None, None, None))
         for f in turtle_files(shapes_dir()):
             self.oxigraph.bulk_load(
                 path=str(f), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(GRAPH_SHAPES)
             )
-        self._load_kb_closure(kb, rules)
-
-    def _load_kb_closure(self, kb: KnowledgeBase, rules: InstanceRules) -> None:
-        """The reference data closed under the ontology (region chains, types), kept apart."""
         quads = kb.store.quads_for_pattern(None, None, None, ox.NamedNode(GRAPH_KB))
-        inferred = Graph()
+        closure = Graph()
         for t in rules.inferred(triples_to_rdflib(quads)):
-            inferred.add(t)
+            closure.add(t)
         name = f"<{GRAPH_KB_INFERRED}>"
-        self.oxigraph.update(f"INSERT DATA {{ GRAPH {name} {{ {inferred.serialize(format='nt')} }} }}")
+        self._write(f"INSERT DATA {{ GRAPH {name} {{ {closure.serialize(format='nt')} }} }}")
+        self.oxigraph.flush()
+
+    def _write(self, update: str) -> None:
+        with self._write_lock:
+            self.oxigraph.update(update)
+            self._generation += 1
 
     def put_enterprise(self, credit_code: str, asserted: Graph, inferred: Graph) -> None:
         """Replace one enterprise's asserted and inferred graphs in one atomic update."""
@@ -74,18 +94,53 @@ class Store:
         inserts = " ".join(
             f"GRAPH {name} {{ {graph.serialize(format='nt')} }}" for name, graph in graphs
         )
-        with self._write_lock:
-            self.oxigraph.update(f"{drops} INSERT DATA {{ {inserts} }}")
+        self._write(f"{drops} INSERT DATA {{ {inserts} }}")
+
+    def delete_enterprise(self, credit_code: str) -> bool:
+        """Drop both graphs of an enterprise in one update; False when it was not stored."""
+        if not self.has_enterprise(credit_code):
+            return False
+        self._write(
+            f"DROP SILENT GRAPH <{enterprise_iri(credit_code)}> ; "
+            f"DROP SILENT GRAPH <{inferred_graph_iri(credit_code)}>"
+        )
+        return True
+
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL Update (administrators only: it bypasses validation and inference)."""
+        try:
+            self._write(sparql)
+        except SyntaxError as exc:
+            raise QueryError(f"SPARQL Update syntax error: {exc}") from None
+        except (ValueError, OSError) as exc:
+            raise QueryError(str(exc)) from None
+
+    def has_enterprise(self, credit_code: str) -> bool:
+        return self.oxigraph.contains_named_graph(ox.NamedNode(str(enterprise_iri(credit_code))))
+
+    def graph(self, name: str) -> Graph:
+        """One named graph as an rdflib graph."""
+        quads = self.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(name))
+        g = Graph()
+        for t in triples_to_rdflib(quads):
+            g.add(t)
+        return g
 
     def enterprise_codes(self) -> list[str]:
-        prefix = str(enterprise_iri(""))
+        prefix = str(ENT)
         return sorted(
             g.value[len(prefix) :]
             for g in self.oxigraph.named_graphs()
             if isinstance(g, ox.NamedNode)
             and g.value.startswith(prefix)
-            and not g.value.endswith("/inferred")
+            and "/" not in g.value[len(prefix) :]
         )
+
+    def select(self, sparql: str) -> list[dict[str, str]]:
+        """A SELECT over the union of all graphs; each row maps variable names to values."""
+        solutions = self.oxigraph.query(sparql, use_default_graph_as_union=True)
+        names = [v.value for v in solutions.variables]
+        return [{n: s[n].value for n in names if s[n] is not None} for s in solutions]
 
     def query(
         self,
@@ -94,34 +149,43 @@ class Store:
         default_graph_uris: Iterable[str] = (),
         named_graph_uris: Iterable[str] = (),
     ) -> QueryOutput:
-        """Run a read-only query. Without a dataset, the default graph is the union of all graphs.
+        """Run a read-only query in this process (no time limit: for trusted callers)."""
+        named = list(named_graph_uris)
+        job = QueryJob(sparql, tuple(accept), tuple(default_graph_uris), named or None)
+        return run_job(self.oxigraph, job)
 
-        ``accept`` lists acceptable media types, best first; the first one that fits the kind
-        of result (solutions or triples) is used, else SPARQL JSON or Turtle.
+    def _snapshot_root(self) -> Path:
+        assert self.path is not None
+        return self.path.parent / f"{self.path.name}.snapshots"
+
+    @contextmanager
+    def snapshot(self) -> Iterator[str]:
+        """A read-only checkpoint of the current state for other processes; kept while in use.
+
+        Checkpoints are hard links to the store's immutable files, so taking one after a write
+        costs milliseconds; a checkpoint no reader holds is removed once a newer one exists.
         """
-        defaults = [ox.NamedNode(u) for u in default_graph_uris]
-        named = [ox.NamedNode(u) for u in named_graph_uris]
+        if self.path is None:
+            raise QueryError("an in-memory store has no checkpoints; give the store a path")
+        with self._snapshot_lock, self._write_lock:
+            generation = self._generation
+            target = self._snapshot_root() / str(generation)
+            if not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self.oxigraph.backup(str(target))
+            self._snapshots[generation] = self._snapshots.get(generation, 0) + 1
         try:
-            results = self.oxigraph.query(
-                sparql,
-                use_default_graph_as_union=not defaults,
-                default_graph=defaults or None,
-                named_graphs=named or None,
-            )
-        except SyntaxError as exc:
-            raise QueryError(f"SPARQL syntax error: {exc}") from None
-        except (ValueError, OSError) as exc:
-            raise QueryError(str(exc)) from None
-        table = GRAPH_FORMATS if isinstance(results, ox.QueryTriples) else RESULT_FORMATS
-        by_media = {media: fmt for fmt, media in table.values()}
-        chosen = next((m for m in accept if m in by_media), None)
-        if chosen is None:
-            fmt, chosen = next(iter(table.values()))
-        else:
-            fmt = by_media[chosen]
-        if isinstance(results, ox.QueryBoolean) and fmt in (
-            ox.QueryResultsFormat.CSV,
-            ox.QueryResultsFormat.TSV,
-        ):
-            fmt, chosen = RESULT_FORMATS["json"]
-        return QueryOutput(results.serialize(format=fmt), chosen)
+            yield str(target)
+        finally:
+            with self._snapshot_lock:
+                self._snapshots[generation] -= 1
+                for old in [g for g, n in self._snapshots.items() if n == 0]:
+                    if old < self._generation:
+                        del self._snapshots[old]
+                        shutil.rmtree(self._snapshot_root() / str(old), ignore_errors=True)
+
+    def close(self) -> None:
+        """Flush to disk and remove the checkpoints."""
+        self.oxigraph.flush()
+        if self.path:
+            shutil.rmtree(self._snapshot_root(), ignore_errors=True)
