@@ -104,6 +104,31 @@ class RuleSet:
         for shape, rule in self.rules.items():
             for sub in self._descendants(shape):
                 self.owner.setdefault(sub, rule)
+        self.parameter_lists = self._parameter_lists()
+
+    def _parameter_lists(self) -> set[tuple]:
+        """The RDF lists given as values of constraint-component parameters (shapes/components.ttl).
+
+        pySHACL binds a parameter's value into the query over the data graph but cannot bind
+        ``$shapesGraph``, so a list-valued parameter is only walkable if its cells are in the data
+        graph too; ``validate`` adds them there.
+        """
+        params = {
+            path
+            for comp in self.graph.subjects(RDF.type, SH.ConstraintComponent)
+            for decl in self.graph.objects(comp, SH.parameter)
+            for path in self.graph.objects(decl, SH.path)
+        }
+        cells: set[tuple] = set()
+        for param in params:
+            for head in self.graph.objects(None, param):
+                node = head
+                while node != RDF.nil and (node, RDF.first, None) in self.graph:
+                    rest = self.graph.value(node, RDF.rest, default=RDF.nil)
+                    cells.add((node, RDF.first, self.graph.value(node, RDF.first)))
+                    cells.add((node, RDF.rest, rest))
+                    node = rest
+        return cells
 
     def _descendants(self, shape) -> Iterator:
         stack, seen = [shape], set()
@@ -126,6 +151,9 @@ class RuleSet:
         return out
 
     def validate(self, data: Graph) -> list[Finding]:
+        """Validate ``data`` (which is modified: the parameter lists are added to it)."""
+        for cell in self.parameter_lists:
+            data.add(cell)
         _, report, _ = pyshacl_validate(
             data,
             shacl_graph=self.graph,
@@ -135,7 +163,7 @@ class RuleSet:
             allow_infos=True,
             inplace=True,
         )
-        findings = []
+        findings: dict[tuple, Finding] = {}
         for result in report.subjects(RDF.type, SH.ValidationResult):
             source = report.value(result, SH.sourceShape)
             rule = self.owner.get(source)
@@ -144,14 +172,16 @@ class RuleSet:
             own = messages(self.graph, source) if source != rule.shape else {}
             severity = SEVERITY_NAMES.get(report.value(result, SH.resultSeverity), rule.severity)
             value = report.value(result, SH.value)
-            findings.append(
-                Finding(
-                    rule=rule,
-                    focus=report.value(result, SH.focusNode),
-                    path=_principal_path(report, report.value(result, SH.resultPath)),
-                    severity=severity,
-                    message={**rule.message, **{k: v for k, v in own.items() if k in ("zh", "en")}},
-                    value=str(value) if value is not None else None,
-                )
+            finding = Finding(
+                rule=rule,
+                focus=report.value(result, SH.focusNode),
+                path=_principal_path(report, report.value(result, SH.resultPath)),
+                severity=severity,
+                message={**rule.message, **{k: v for k, v in own.items() if k in ("zh", "en")}},
+                value=str(value) if value is not None else None,
             )
-        return findings
+            # A component's property validator runs once per value node (see
+            # shapes/components.ttl), so the same result can come more than once.
+            key = (source, finding.focus, finding.path, finding.severity, finding.value)
+            findings.setdefault(key, finding)
+        return list(findings.values())
