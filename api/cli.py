@@ -16,6 +16,7 @@ from safetykg.reasoner.risk import PolicyError
 from safetykg.reasoner.service import Checker, DocumentProblem
 
 from .cli_rules import rules_app
+from .cli_tokens import token_app
 
 app = typer.Typer(
     help="SafetyKG: knowledge graph and rule reasoning for work-safety supervision.",
@@ -101,17 +102,47 @@ def _input_error_text(exc: Exception) -> str:
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
-    demo: Annotated[bool, typer.Option(help="Load the bundled synthetic demo enterprises")] = True,
+    data: Annotated[
+        Path | None,
+        typer.Option(help="Data directory: persistent store, tokens, audit log (created if new)"),
+    ] = None,
+    demo: Annotated[
+        bool | None,
+        typer.Option(help="Load the synthetic demo enterprises (default: only without --data)"),
+    ] = None,
+    query_timeout: Annotated[float, typer.Option(help="SPARQL time limit, seconds")] = 10.0,
+    row_limit: Annotated[int, typer.Option(help="Most SPARQL result rows returned")] = 10_000,
+    query_workers: Annotated[int, typer.Option(help="SPARQL worker processes")] = 2,
+    max_body: Annotated[int, typer.Option(help="Largest request body, bytes")] = 5 * 1024 * 1024,
+    public_read: Annotated[
+        bool | None,
+        typer.Option(help="Allow reads without a token (default: only without --data)"),
+    ] = None,
 ) -> None:
     """Run the HTTP API (OpenAPI docs at /docs) on the embedded store with the reference KB."""
     import uvicorn
 
     from safetykg.api.app import create_app
+    from safetykg.api.state import ServiceConfig
 
-    uvicorn.run(create_app(load_demo_data=demo), host=host, port=port, log_level="info")
+    config = ServiceConfig(
+        data_dir=data,
+        load_demo=data is None if demo is None else demo,
+        max_body_bytes=max_body,
+        query_timeout=query_timeout,
+        row_limit=row_limit,
+        query_workers=query_workers,
+        public_read=public_read,
+    )
+    api = create_app(config=config)
+    token = api.state.services.demo_token
+    if token:
+        typer.echo(f"demo mode: reads are open; write with this admin token: {token}", err=True)
+    uvicorn.run(api, host=host, port=port, log_level="info")
 
 
 app.add_typer(rules_app, name="rules")
+app.add_typer(token_app, name="token")
 
 
 def main() -> None:

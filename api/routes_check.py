@@ -1,0 +1,70 @@
+"""``/health`` and the stateless ``POST /check``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from safetykg import __version__
+from safetykg.reasoner.ingest import InputError
+from safetykg.reasoner.risk import PolicyError
+from safetykg.reasoner.service import DocumentProblem
+from safetykg.reasoner.tokens import Principal
+
+from .auth import require
+from .problems import Problem, accepts, body_format, input_problem, parse_date, read_body
+from .state import Services, services
+
+router = APIRouter()
+
+
+@router.get("/health", summary="Liveness and what is loaded", tags=["service"])
+def health(svc: Annotated[Services, Depends(services)]) -> dict[str, Any]:
+    return {
+        "status": "ok",
+        "version": __version__,
+        "persistent": svc.config.data_dir is not None,
+        "enterprises": len(svc.store.enterprise_codes()),
+        "rules": len(svc.checker.engine.rules.rules),
+        "policies": sorted(svc.checker.engine.policies),
+    }
+
+
+@router.post(
+    "/check",
+    summary="Check enterprise documents; nothing is stored",
+    description="Body: one profile (JSON), a JSON array of profiles, JSON-LD, or Turtle in the "
+    "ontology's terms. Returns the check report (docs/check-report.md); with `Accept: text/turtle`, "
+    "the SHACL validation report and inferred facts as RDF.",
+    responses={200: {"content": {"application/json": {}, "text/turtle": {}}}},
+    tags=["check"],
+)
+async def check(
+    request: Request,
+    svc: Annotated[Services, Depends(services)],
+    _: Annotated[Principal, Depends(require("check"))],
+    as_of: Annotated[str | None, Query(description="Assess as of this date (YYYY-MM-DD)")] = None,
+    policy: Annotated[str | None, Query(description="Policy profile name")] = None,
+) -> Response:
+    day = parse_date(as_of)
+    fmt = body_format(request)
+    body = await read_body(request, svc.config.max_body_bytes)
+    try:
+        docs = svc.checker.read_bytes(body, fmt)
+    except InputError as exc:
+        raise input_problem(exc, 400, "Unreadable request body") from None
+    try:
+        results = await run_in_threadpool(svc.checker.check_documents, docs, day, policy)
+    except (InputError, DocumentProblem) as exc:
+        raise input_problem(exc) from None
+    except PolicyError as exc:
+        raise Problem(400, "Unknown policy", str(exc)) from None
+    accept = accepts(request)
+    if accept and accept[0] in ("text/turtle", "application/x-turtle"):
+        return Response(svc.checker.turtle(results), media_type="text/turtle")
+    payload = [r.report for r in results]
+    single = len(payload) == 1 and not body.lstrip().startswith(b"[")
+    return JSONResponse(payload[0] if single else payload)

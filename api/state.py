@@ -1,0 +1,89 @@
+"""What the HTTP service holds while it runs, built once from its configuration."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+
+from fastapi import Request
+
+from safetykg.reasoner.audit import AuditLog
+from safetykg.reasoner.inputs import MAX_DOCUMENT_BYTES
+from safetykg.reasoner.query_pool import QueryPool
+from safetykg.reasoner.repository import EnterpriseRepository
+from safetykg.reasoner.service import Checker
+from safetykg.reasoner.store import Store
+from safetykg.reasoner.tokens import Principal, TokenStore
+
+log = logging.getLogger("safetykg.api")
+DEMO = Principal("demo loader", "admin")
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """``data_dir`` None: the demo, on a throwaway directory removed at shutdown.
+
+    ``public_read`` None means: open for reads in the demo, closed with a data directory.
+    """
+
+    data_dir: Path | None = None
+    load_demo: bool = True
+    max_body_bytes: int = MAX_DOCUMENT_BYTES
+    max_query_bytes: int = 100_000
+    query_timeout: float = 10.0
+    row_limit: int = 10_000
+    query_workers: int = 2
+    public_read: bool | None = None
+
+    @property
+    def reads_are_public(self) -> bool:
+        return self.data_dir is None if self.public_read is None else self.public_read
+
+
+@dataclass
+class Services:
+    config: ServiceConfig
+    checker: Checker
+    store: Store
+    repository: EnterpriseRepository
+    tokens: TokenStore
+    audit: AuditLog
+    pool: QueryPool
+    data_dir: Path
+    demo_token: str | None = None
+    _throwaway: bool = field(default=False, repr=False)
+
+    @classmethod
+    def start(cls, config: ServiceConfig, checker: Checker | None = None) -> Services:
+        checker = checker or Checker.default()
+        throwaway = config.data_dir is None
+        data_dir = Path(tempfile.mkdtemp(prefix="safetykg-demo-")) if throwaway else config.data_dir
+        assert data_dir is not None
+        store = Store(checker.engine.kb, checker.engine.instance_rules, data_dir / "store")
+        audit, tokens = AuditLog(data_dir), TokenStore(data_dir)
+        repository = EnterpriseRepository(checker, store, audit)
+        if config.load_demo and not store.enterprise_codes():
+            text = files("safetykg").joinpath("demo/enterprises.json").read_text(encoding="utf-8")
+            repository.load(DEMO, json.loads(text))
+        demo_token = None
+        if throwaway:
+            _, demo_token = tokens.create("admin", "demo administrator")
+        pool = QueryPool(store.snapshot, config.query_workers, config.query_timeout)
+        return cls(
+            config, checker, store, repository, tokens, audit, pool, data_dir, demo_token, throwaway
+        )
+
+    def stop(self) -> None:
+        self.pool.close()
+        self.store.close()
+        if self._throwaway:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services
