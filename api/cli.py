@@ -13,9 +13,10 @@ import typer
 
 from safetykg.reasoner.ingest import InputError
 from safetykg.reasoner.risk import PolicyError
-from safetykg.reasoner.service import Checker, DocumentProblem
+from safetykg.reasoner.service import DocumentProblem
 
-from .cli_rules import rules_app
+from .cli_checklist import checklist
+from .cli_rules import RulesOption, load_checker, rules_app
 from .cli_tokens import token_app
 
 app = typer.Typer(
@@ -63,13 +64,14 @@ def check(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Assess as of this date (YYYY-MM-DD)")
     ] = None,
+    rules: RulesOption = None,
 ) -> None:
     """Check enterprises against the rules and grade their risk.
 
     Exit code 0: every enterprise conforms; 1: at least one violation; 2: input could not be read.
     """
     day = _parse_date(as_of)
-    checker = Checker.default()
+    checker = load_checker(rules)
     try:
         documents = checker.read_files(files)
         results = checker.check_documents(documents, as_of=day, policy=policy)
@@ -118,6 +120,7 @@ def serve(
         bool | None,
         typer.Option(help="Allow reads without a token (default: only without --data)"),
     ] = None,
+    rules: RulesOption = None,
 ) -> None:
     """Run the HTTP API (OpenAPI docs at /docs) on the embedded store with the reference KB."""
     import uvicorn
@@ -134,13 +137,14 @@ def serve(
         query_workers=query_workers,
         public_read=public_read,
     )
-    api = create_app(config=config)
+    api = create_app(config=config, checker=load_checker(rules) if rules else None)
     token = api.state.services.demo_token
     if token:
         typer.echo(f"demo mode: reads are open; write with this admin token: {token}", err=True)
     uvicorn.run(api, host=host, port=port, log_level="info")
 
 
+app.command("checklist")(checklist)
 app.add_typer(rules_app, name="rules")
 app.add_typer(token_app, name="token")
 

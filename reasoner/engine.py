@@ -23,8 +23,9 @@ from .derive import Derivation, as_of_date, derive
 from .ingest import InputError, ProfileContext, ProfileMapper, ProfileValidator, key_path
 from .instance_rules import InstanceRules, closed_tbox
 from .kb import KnowledgeBase
-from .resources import context_path, ontology_dir, profile_schema_path, shapes_dir, turtle_files
+from .resources import context_path, ontology_dir, profile_schema_path, turtle_files
 from .risk import LEVEL_BY_NAME, Policy, PolicyError, RiskResult, assess_risk, load_policies
+from .rule_packs import assemble
 from .validate import Finding, RuleSet
 from .vocab import ENT, SK, SKC, SOFTWARE, bind_prefixes, enterprise_iri, inferred_graph_iri
 
@@ -60,6 +61,8 @@ class Engine:
     """Everything loaded once; ``assess`` is cheap and may be called from many threads."""
 
     def __init__(self, extra_rule_dirs: Iterable[Path] = ()) -> None:
+        """``extra_rule_dirs``: rule packs (reasoner/rule_packs.py); a pack that fails lint is
+        refused, listed in ``self.rule_base.refused``, and the other rules still run."""
         self.kb = KnowledgeBase.load()
         schema = json.loads(profile_schema_path().read_text(encoding="utf-8"))
         self.context = ProfileContext(context_path())
@@ -68,10 +71,8 @@ class Engine:
             schema, self.kb.is_known_region, self.kb.is_known_industry, self.kb.is_known_item
         )
         self.instance_rules = InstanceRules(closed_tbox(turtle_files(ontology_dir())))
-        rule_files = turtle_files(shapes_dir())
-        for d in extra_rule_dirs:
-            rule_files += turtle_files(Path(d))
-        self.rules = RuleSet(rule_files)
+        self.rule_base = assemble(extra_rule_dirs, self.kb)
+        self.rules = RuleSet(self.rule_base.files, self.rule_base.disabled, self.rule_base.pack_of)
         self.policies = load_policies(self.kb)
 
     def policy(self, name: str | None) -> Policy:

@@ -36,6 +36,8 @@ class Rule:
     is_gap: bool
     message: dict[str, str]
     source_file: str
+    pack: str = ""
+    enabled: bool = True
 
     @property
     def family(self) -> str:
@@ -76,10 +78,20 @@ def messages(graph: Graph, subject, predicate=SH.message) -> dict[str, str]:
 
 
 class RuleSet:
-    """The shapes graph with its rules indexed."""
+    """The shapes graph with its rules indexed.
 
-    def __init__(self, files: Iterable[Path]) -> None:
+    ``disabled`` rule ids (by a rule pack's ``sk:disables``) stay listed but do not run: their
+    shapes are marked ``sh:deactivated true``. ``pack_of`` names the pack of each file.
+    """
+
+    def __init__(
+        self,
+        files: Iterable[Path],
+        disabled: Iterable[str] = (),
+        pack_of: dict[str, str] | None = None,
+    ) -> None:
         self.files = list(files)
+        off = set(disabled)
         self.graph = Graph()
         owner_file: dict[URIRef, str] = {}
         for f in self.files:
@@ -99,7 +111,11 @@ class RuleSet:
                 is_gap=(shape, SK.resultKind, SK.DataGap) in self.graph,
                 message=messages(self.graph, shape),
                 source_file=owner_file.get(shape, ""),
+                pack=(pack_of or {}).get(owner_file.get(shape, ""), ""),
+                enabled=str(rule_id) not in off,
             )
+            if str(rule_id) in off:
+                self.graph.add((shape, SH.deactivated, Literal(True)))
         self.owner: dict = {}
         for shape, rule in self.rules.items():
             for sub in self._descendants(shape):

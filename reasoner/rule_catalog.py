@@ -1,0 +1,82 @@
+"""The rules in force as a table (``safetykg rules list``), and which nodes a rule targets."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF, SH
+
+from .engine import Engine
+from .report import _natural as natural_order
+from .validate import Rule
+from .vocab import bind_prefixes
+
+
+@dataclass(frozen=True)
+class RuleEntry:
+    id: str
+    clause: str
+    severity: str
+    confidence: str
+    applies_to: str
+    enabled: bool
+    pack: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def targets(shapes: Graph, shape: URIRef) -> list[tuple[URIRef, URIRef]]:
+    """The shape's target declarations as (kind, value) pairs: sh:targetClass etc."""
+    kinds = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+    return [(k, v) for k in kinds for v in shapes.objects(shape, k)]
+
+
+def targeted_nodes(shapes: Graph, shape: URIRef, data: Graph) -> set:
+    """The focus nodes the shape's targets select in ``data`` (classes as asserted or inferred)."""
+    out: set = set()
+    for kind, value in targets(shapes, shape):
+        if kind == SH.targetClass:
+            out |= set(data.subjects(RDF.type, value))
+        elif kind == SH.targetNode:
+            out.add(value)
+        elif kind == SH.targetSubjectsOf:
+            out |= set(data.subjects(value, None))
+        else:
+            out |= set(data.objects(None, value))
+    return out
+
+
+def principal(rules: list[Rule]) -> Rule:
+    """The rule shape that speaks for an id: its non-gap shape if there is one."""
+    return next((r for r in rules if not r.is_gap), rules[0])
+
+
+def catalog(engine: Engine) -> list[RuleEntry]:
+    shapes = engine.rules.graph
+    names = Graph()
+    bind_prefixes(names)
+    entries = []
+    for rule_id, rules in sorted(engine.rules.by_id().items(), key=lambda kv: natural_order(kv[0])):
+        main = principal(rules)
+        applies = sorted(
+            {
+                names.namespace_manager.normalizeUri(v)
+                for r in rules
+                for _, v in targets(shapes, r.shape)
+            }
+        )
+        clause = engine.kb.clause_labels.get(str(main.clause), str(main.clause or ""))
+        entries.append(
+            RuleEntry(
+                id=rule_id,
+                clause=clause,
+                severity="DataGap" if main.is_gap else main.severity,
+                confidence=main.confidence,
+                applies_to=" ".join(applies),
+                enabled=main.enabled,
+                pack=main.pack,
+            )
+        )
+    return entries
