@@ -16,6 +16,7 @@ from safetykg.reasoner.risk import PolicyError
 from safetykg.reasoner.service import DocumentProblem
 
 from .cli_checklist import checklist
+from .cli_plan import register as register_planning
 from .cli_rules import RulesOption, load_checker, rules_app
 from .cli_tokens import token_app
 
@@ -145,6 +146,7 @@ def serve(
 
 
 app.command("checklist")(checklist)
+register_planning(app)
 app.add_typer(rules_app, name="rules")
 app.add_typer(token_app, name="token")
 
