@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from dataclasses import asdict
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from safetykg.reasoner.checklist import checklist
 from safetykg.reasoner.codes import credit_code_problem
+from safetykg.reasoner.explain import explain
 from safetykg.reasoner.ingest import InputError
 from safetykg.reasoner.repository import MAX_PAGE_SIZE, FilterError
 from safetykg.reasoner.risk import PolicyError
@@ -116,3 +119,41 @@ def list_enterprises(
     except FilterError as exc:
         raise Problem(400, "Invalid parameter", str(exc)) from None
     return {"items": result.items, "page": result.page, "size": result.size, "total": result.total}
+
+
+def _stored_profile(svc: Services, who: Principal, credit_code: str) -> dict[str, Any]:
+    profile = svc.repository.profile(stored(svc, who, credit_code))
+    if profile is None:
+        raise Problem(404, "Not found", f"enterprise {credit_code} has no stored profile")
+    return profile
+
+
+@router.get(
+    "/{credit_code}/explanation",
+    summary="Why the enterprise has its risk level and inspection class, down to its facts",
+)
+def get_explanation(
+    credit_code: CreditCode,
+    svc: Annotated[Services, Depends(services)],
+    who: Annotated[Principal, Depends(require("enterprise.read"))],
+) -> dict[str, Any]:
+    profile = _stored_profile(svc, who, credit_code)
+    report = svc.repository.report(credit_code) or {}
+    day = parse_date(report.get("as_of"))
+    result = svc.checker.check(profile, day)
+    return explain(result.assessment, svc.checker.engine.context.key_of).to_json()
+
+
+@router.get(
+    "/{credit_code}/checklist",
+    summary="The rules that apply to the enterprise (一企一清单), with the state its data shows",
+)
+def get_checklist(
+    credit_code: CreditCode,
+    svc: Annotated[Services, Depends(services)],
+    who: Annotated[Principal, Depends(require("enterprise.read"))],
+    lang: Annotated[Literal["zh", "en"], Query(description="Language of the hints")] = "zh",
+) -> dict[str, Any]:
+    profile = _stored_profile(svc, who, credit_code)
+    items = checklist(svc.checker.engine, profile, lang)
+    return {"enterprise": credit_code, "items": [asdict(i) for i in items]}

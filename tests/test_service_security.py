@@ -28,6 +28,7 @@ def service(tmp_path_factory):
     server = start(data, "--demo", "--max-body", "200000", "--query-timeout", "3")
     tokens = {r: create_token(data, r) for r in ROLES if r not in ("anonymous", "enterprise")}
     tokens["enterprise"] = create_token(data, "enterprise", OWN)
+    call(server.base, tokens["admin"], *PUT_OWN[:2], **PUT_OWN[2]).raise_for_status()
     yield server.base, tokens
     server.stop()
 
@@ -52,6 +53,12 @@ TABLE = [
     (("POST", "/sparql", {"data": {"query": QUERY}}), set(ROLES) - {"anonymous"}),
     (("GET", "/enterprises", {}), {"viewer", "inspector", "policy", "admin"}),
     (("GET", f"/enterprises/{OTHER}", {}), {"viewer", "inspector", "policy", "admin"}),
+    (("GET", f"/enterprises/{OTHER}/explanation", {}), {"viewer", "inspector", "policy", "admin"}),
+    (("GET", f"/enterprises/{OTHER}/checklist", {}), {"viewer", "inspector", "policy", "admin"}),
+    (
+        ("GET", f"/enterprises/{OWN}/checklist", {}),
+        {"viewer", "enterprise", "inspector", "policy", "admin"},
+    ),
     (PUT_OWN, {"enterprise", "inspector", "admin"}),
     (PUT_OTHER, {"inspector", "admin"}),
     (("DELETE", f"/enterprises/{OTHER}", {}), {"inspector", "admin"}),
@@ -94,6 +101,25 @@ def test_an_enterprise_reads_its_own_record(service):
     is_problem(bad, 401)
     is_problem(
         call(base, None, "GET", "/enterprises", headers={"Authorization": "Basic eDp5"}), 401
+    )
+
+
+def test_explanation_and_checklist_of_a_stored_enterprise(service):
+    base, tokens = service
+    call(base, tokens["admin"], *PUT_OWN[:2], **PUT_OWN[2]).raise_for_status()
+    tree = call(base, tokens["viewer"], "GET", f"/enterprises/{OWN}/explanation").json()
+    assert "red" in json.dumps(tree, ensure_ascii=False)
+    items = call(base, tokens["enterprise"], "GET", f"/enterprises/{OWN}/checklist").json()["items"]
+    assert items and {i["state"] for i in items} <= {"violation", "data_gap", "conforming"}
+    is_problem(
+        call(
+            base,
+            tokens["viewer"],
+            "GET",
+            "/enterprises/91330106MA0000008U/checklist",
+            params={"lang": "fr"},
+        ),
+        422,
     )
 
 
