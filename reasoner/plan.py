@@ -7,7 +7,7 @@ uplifts); the whole part of its yearly minimum is an obligation, the fractional 
 3 years = 0.333) is its weight in the 双随机 draw: a weighted random sample without replacement
 (Efraimidis–Spirakis) of round(Σ weights) enterprises with the plan's seed, recorded in the plan.
 No enterprise is planned above its yearly cap. One combined visit covers all of an enterprise's
-checks. Visits are charged to their class's days, then to the other class's remainder; the
+checks. Visits are charged to their class's days, the rest to the other class's days; the
 mandatory visits come first, in order of risk (first visits before repeat visits), then the
 drawn ones. What does not fit is listed as unmet, in the same order, with the days short. Days
 left are not spent on extra visits: the method keeps them in reserve (留有余地).
@@ -451,13 +451,14 @@ def _allocate(plan: Plan, params: PlanParameters) -> None:
         cls = t.risk.inspection_class
         cost = params.visit_days(cls)
         other = "general" if cls == "key" else "key"
-        pool = cls if left[cls] + 1e-9 >= cost else other if left[other] + 1e-9 >= cost else None
-        if pool is None:
+        if left[cls] + left[other] + 1e-9 < cost:
             plan.unmet.append(
                 Unmet(t.enterprise.credit_code, t.enterprise.name, cls, t.risk.level, n, cost, why)
             )
             continue
-        left[pool] = round(left[pool] - cost, 3)
+        own = min(left[cls], cost)
+        left[cls] = round(left[cls] - own, 3)
+        left[other] = round(left[other] - (cost - own), 3)
         t.planned += 1
     _schedule(plan, params)
 
