@@ -170,9 +170,9 @@ class Linter:
         parameters = self.parameters | self._parameters(graph)
 
         def rule_of(node) -> tuple[str, int]:
-            rule = rules.owner.get(node)
-            shape = rule.shape if rule else node
-            return (rule.rule_id if rule else ""), where.subject_line(shape)
+            shape = _top(graph, node)
+            rule_id = graph.value(shape, SK.ruleId)
+            return (str(rule_id) if rule_id else ""), where.subject_line(shape)
 
         out: list[Problem] = []
         for s, p, o in graph:
@@ -198,7 +198,7 @@ class Linter:
                         )
                     )
             if (
-                s in rules.owner
+                (_top(graph, s), SK.ruleId, None) in graph
                 and str(p).startswith(str(SK))
                 and p in self.sk_terms
                 and p not in RULE_ANNOTATIONS | parameters
@@ -257,6 +257,18 @@ class Linter:
             )
             out.append(Problem(str(path), line, rule_id, f"SHACL-SHACL: {shown}: {text}"))
         return out
+
+
+def _top(graph: Graph, node):
+    """The named node a blank node hangs from (through nested shapes and lists)."""
+    seen = set()
+    while isinstance(node, BNode) and node not in seen:
+        seen.add(node)
+        parent = next(graph.subjects(None, node), None)
+        if parent is None:
+            break
+        node = parent
+    return node
 
 
 def _has_message(graph: Graph, shape, lang: str) -> bool:

@@ -1,0 +1,50 @@
+"""一企一清单: the rules that apply to an enterprise, ordered, with the state of its profile."""
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from importlib.resources import files
+
+from safetykg.reasoner.checklist import checklist
+
+DEMO = json.loads(files("safetykg").joinpath("demo/enterprises.json").read_text(encoding="utf-8"))
+
+
+def test_states_agree_with_the_check_report(checker):
+    for profile in DEMO:
+        report = checker.check(profile).report
+        items = {i.rule_id: i.state for i in checklist(checker.engine, profile, "en")}
+        for v in report["violations"]:
+            assert items[v["rule"]] == "violation"
+        for g in report["data_gaps"]:
+            assert items[g["rule"]] in ("violation", "data_gap")
+
+
+def test_only_rules_that_target_the_enterprise_apply(checker):
+    wood = next(p for p in DEMO if p["credit_code"] == "91330783MA0000004Y")
+    ids = [i.rule_id for i in checklist(checker.engine, wood, "zh")]
+    assert "MEM10-11-1" in ids and "MEM10-3-1" in ids
+    assert not any(i.startswith("MEM10-12") or i.startswith("MEM10-13") for i in ids)
+    assert ids.index("MEM10-3-2") < ids.index("MEM10-11-1") < ids.index("MEM10-11-10")
+
+
+def test_command_by_credit_code_and_unknown_code():
+    r = subprocess.run(
+        [sys.executable, "-m", "safetykg", "checklist", "91330783MA0000004Y", "--format", "csv"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stderr
+    rows = list(csv.reader(io.StringIO(r.stdout)))
+    assert rows[0] == ["序号", "规则", "条款", "检查要点", "当前状态"]
+    assert [row[0] for row in rows[1:]] == [str(i) for i in range(1, len(rows))]
+    bad = subprocess.run(
+        [sys.executable, "-m", "safetykg", "checklist", "NOT-A-CODE"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert bad.returncode == 2 and "NOT-A-CODE" in bad.stderr and "Traceback" not in bad.stderr
