@@ -79,6 +79,12 @@ class Store:
         self._write(f"INSERT DATA {{ GRAPH {name} {{ {closure.serialize(format='nt')} }} }}")
         self.oxigraph.flush()
 
+    @property
+    def generation(self) -> int:
+        """Counts the writes since the store was opened: what is derived from the store's
+        content stays valid while this number is unchanged."""
+        return self._generation
+
     def _write(self, update: str) -> None:
         with self._write_lock:
             self.oxigraph.update(update)
