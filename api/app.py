@@ -16,7 +16,15 @@ from safetykg import __version__
 from safetykg.reasoner.inputs import MAX_DOCUMENT_BYTES
 from safetykg.reasoner.service import Checker
 
-from . import routes_audit, routes_check, routes_enterprises, routes_sparql
+from . import (
+    routes_audit,
+    routes_check,
+    routes_enterprises,
+    routes_plans,
+    routes_regions,
+    routes_rules,
+    routes_sparql,
+)
 from .problems import install_handlers
 from .state import ServiceConfig, Services
 
@@ -49,6 +57,14 @@ def create_app(
     )
     app.state.services = svc
     install_handlers(app)
-    for module in (routes_check, routes_sparql, routes_enterprises, routes_audit):
+    for module in (
+        routes_check,
+        routes_sparql,
+        routes_enterprises,
+        routes_regions,
+        routes_plans,
+        routes_rules,
+        routes_audit,
+    ):
         app.include_router(module.router)
     return app

@@ -26,6 +26,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "enterprise.read": frozenset({"viewer", "enterprise", "inspector", "policy", "admin"}),
     "enterprise.write": frozenset({"enterprise", "inspector", "admin"}),
     "enterprise.delete": frozenset({"inspector", "admin"}),
+    "plan.read": frozenset({"inspector", "admin"}),
     "plan.write": frozenset({"inspector", "admin"}),
     "rule.write": frozenset({"policy", "admin"}),
     "sparql.update": frozenset({"admin"}),

@@ -13,11 +13,15 @@ from pathlib import Path
 from fastapi import Request
 
 from safetykg.reasoner.audit import AuditLog
+from safetykg.reasoner.engine import Engine
 from safetykg.reasoner.inputs import MAX_DOCUMENT_BYTES
+from safetykg.reasoner.plan_store import PlanStore
 from safetykg.reasoner.query_pool import QueryPool
 from safetykg.reasoner.repository import EnterpriseRepository
+from safetykg.reasoner.rule_store import RuleStore
 from safetykg.reasoner.service import Checker
 from safetykg.reasoner.store import Store
+from safetykg.reasoner.stored_province import StoredProvince
 from safetykg.reasoner.tokens import Principal, TokenStore
 
 log = logging.getLogger("safetykg.api")
@@ -55,6 +59,9 @@ class Services:
     audit: AuditLog
     pool: QueryPool
     data_dir: Path
+    rules: RuleStore
+    plans: PlanStore
+    province: StoredProvince
     demo_token: str | None = None
     _throwaway: bool = field(default=False, repr=False)
 
@@ -64,8 +71,10 @@ class Services:
         throwaway = config.data_dir is None
         data_dir = Path(tempfile.mkdtemp(prefix="safetykg-demo-")) if throwaway else config.data_dir
         assert data_dir is not None
-        store = Store(checker.engine.kb, checker.engine.instance_rules, data_dir / "store")
         audit, tokens = AuditLog(data_dir), TokenStore(data_dir)
+        rules = RuleStore(data_dir, checker.engine, audit)
+        checker = Checker(rules.engine)
+        store = Store(checker.engine.kb, checker.engine.instance_rules, data_dir / "store")
         repository = EnterpriseRepository(checker, store, audit)
         if config.load_demo and not store.enterprise_codes():
             text = files("safetykg").joinpath("demo/enterprises.json").read_text(encoding="utf-8")
@@ -75,8 +84,25 @@ class Services:
             _, demo_token = tokens.create("admin", "demo administrator")
         pool = QueryPool(store.snapshot, config.query_workers, config.query_timeout)
         return cls(
-            config, checker, store, repository, tokens, audit, pool, data_dir, demo_token, throwaway
+            config,
+            checker,
+            store,
+            repository,
+            tokens,
+            audit,
+            pool,
+            data_dir,
+            rules,
+            PlanStore(data_dir),
+            StoredProvince(repository),
+            demo_token,
+            throwaway,
         )
+
+    def use_engine(self, engine: Engine) -> None:
+        """After a rule change: later checks and stored enterprises use the new rules."""
+        self.checker = Checker(engine)
+        self.repository.checker = self.checker
 
     def stop(self) -> None:
         self.pool.close()
