@@ -43,7 +43,7 @@ from .report import Reporter
 from .resources import shapes_dir
 from .rule_catalog import RuleEntry, catalog
 from .rule_packs import PACK_FILE, Problem, assemble
-from .rule_tests import FixtureCase, discover, run_cases
+from .rule_tests import discover, run_cases
 from .tokens import Principal
 from .validate import RuleSet
 from .vocab import bind_prefixes
@@ -314,11 +314,7 @@ class RuleStore:
                     [{"file": f"{rule_id}.ttl", "line": 0, "rule": rule_id,
                       "message": f'no shape has sk:ruleId "{rule_id}"'}],
                 )  # fmt: skip
-            cases = [
-                FixtureCase(c.rule_id, c.path)
-                for c in discover([candidate.folder / "fixtures"])
-                if c.rule_id in ids
-            ]
+            cases = [c for c in discover([candidate.folder]) if c.rule_id in ids]
             engine = candidate.engine
             failed = [o for o in run_cases(engine, Reporter(engine), cases) if not o.passed]
             if failed:
