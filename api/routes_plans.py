@@ -70,8 +70,11 @@ def _enterprises(svc: Services, req: PlanRequest) -> list[AssessedEnterprise]:
 
 def _plan(svc: Services, who: Principal, req: PlanRequest) -> dict[str, Any]:
     kb = svc.checker.engine.kb
+    enterprises = _enterprises(svc, req)
+    if not any(e.in_region(req.region) for e in enterprises):
+        raise PlanError(f"no stored enterprise lies in region {req.region}")
     plan = make_plan(
-        kb, _enterprises(svc, req), req.region, req.year, req.inspectors, req.seed, req.days,
+        kb, enterprises, req.region, req.year, req.inspectors, req.seed, req.days,
         req.as_of,
     )  # fmt: skip
     payload = plan.to_json()
