@@ -237,8 +237,9 @@ class Linter:
         elif str(rule.clause) not in self.kb.clause_labels:
             name = where.names(rule.clause)[0]
             out.append(f"sk:clause {name} is not a regulation, article or item in the KB")
-        if rule.rule_id in defined and defined[rule.rule_id] != str(path):
-            out.append(f"rule id already defined in {defined[rule.rule_id]}")
+        elsewhere = defined.get(rule.rule_id)
+        if elsewhere is not None and Path(elsewhere).resolve() != path.resolve():
+            out.append(f"rule id already defined in {elsewhere}")
         if not rule.is_gap:
             out += _fixture_problems(path, rule.rule_id)
         return out

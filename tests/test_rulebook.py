@@ -115,6 +115,14 @@ def test_shipped_rules_lint_clean(engine):
     assert Linter(engine.kb, turtle_files(shapes_dir())).lint(turtle_files(shapes_dir())) == []
 
 
+def test_lint_by_relative_path_does_not_see_the_rules_twice(engine, monkeypatch):
+    """The rules in force are known by absolute paths; a relative path names the same files."""
+    root = shapes_dir().parent
+    monkeypatch.chdir(root)
+    relative = [f.relative_to(root) for f in turtle_files(shapes_dir())]
+    assert relative and Linter(engine.kb, turtle_files(shapes_dir())).lint(relative) == []
+
+
 BREAKAGES = {
     "syntax": (
         'sh:message "干式除尘系统未设置泄爆装置（杭州市要求）"@zh ,',
