@@ -4,7 +4,7 @@ their effect on the stored enterprises, switch them on and off, history and roll
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 
@@ -175,29 +175,30 @@ def preview_rule(
         return preview(svc.repository, engine, rule_id)
 
 
-def _set_enabled(svc: Services, who: Principal, rule_id: str, enabled: bool) -> dict[str, Any]:
-    with _rule_errors():
-        result = svc.rules.set_enabled(who, rule_id, enabled)
-    svc.use_engine(svc.rules.engine)
-    return result
+def _switch(enabled: bool) -> Callable[..., dict[str, Any]]:
+    """The handler of ``/enable`` (``enabled``) or ``/disable``."""
+
+    def handler(
+        rule_id: RuleId,
+        svc: Annotated[Services, Depends(services)],
+        who: Annotated[Principal, Depends(require("rule.write"))],
+    ) -> dict[str, Any]:
+        with _rule_errors():
+            result = svc.rules.set_enabled(who, rule_id, enabled)
+        svc.use_engine(svc.rules.engine)
+        return result
+
+    return handler
 
 
-@router.post("/{rule_id}/enable", summary="Put the rule in force for later checks and writes")
-def enable_rule(
-    rule_id: RuleId,
-    svc: Annotated[Services, Depends(services)],
-    who: Annotated[Principal, Depends(require("rule.write"))],
-) -> dict[str, Any]:
-    return _set_enabled(svc, who, rule_id, True)
-
-
-@router.post("/{rule_id}/disable", summary="Take the rule out of force (it stays listed)")
-def disable_rule(
-    rule_id: RuleId,
-    svc: Annotated[Services, Depends(services)],
-    who: Annotated[Principal, Depends(require("rule.write"))],
-) -> dict[str, Any]:
-    return _set_enabled(svc, who, rule_id, False)
+for _action, _enabled, _summary in (
+    ("enable", True, "Put the rule in force for later checks and writes"),
+    ("disable", False, "Take the rule out of force (it stays listed)"),
+):
+    router.add_api_route(
+        f"/{{rule_id}}/{_action}", _switch(_enabled), methods=["POST"], summary=_summary,
+        name=f"{_action}_rule",
+    )  # fmt: skip
 
 
 @router.get("/{rule_id}/history", summary="The rule's versions and changes: who, when, what")

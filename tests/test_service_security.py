@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from .rule_examples import RULE_ID, fixtures, rule
 from .service_server import bearer, create_token, is_problem, start
 
 EXAMPLE = json.loads(
@@ -29,6 +30,7 @@ def service(tmp_path_factory):
     tokens = {r: create_token(data, r) for r in ROLES if r not in ("anonymous", "enterprise")}
     tokens["enterprise"] = create_token(data, "enterprise", OWN)
     call(server.base, tokens["admin"], *PUT_OWN[:2], **PUT_OWN[2]).raise_for_status()
+    IDS["plan_id"] = call(server.base, tokens["admin"], "POST", "/plans", json=PLAN).json()["id"]
     yield server.base, tokens
     server.stop()
 
@@ -45,6 +47,10 @@ SPARQL_UPDATE = (
     "/sparql/update",
     {"content": UPDATE, "headers": {"Content-Type": "application/sparql-update"}},
 )
+PLAN = {"region": "330000", "year": 2027, "inspectors": 5}
+IDS = {"rule_id": RULE_ID}  # placeholders of the paths below; plan_id is set by the fixture
+READERS = {"viewer", "inspector", "policy", "admin"}
+RULE_PUT = {"json": {"turtle": rule(), "fixtures": fixtures()}}
 # route → the roles allowed; every other role must get 401 (anonymous) or 403
 TABLE = [
     (("GET", "/health", {}), set(ROLES)),
@@ -64,6 +70,17 @@ TABLE = [
     (("DELETE", f"/enterprises/{OTHER}", {}), {"inspector", "admin"}),
     (SPARQL_UPDATE, {"admin"}),
     (("GET", "/audit", {}), {"admin"}),
+    (("GET", "/regions/330100/summary", {}), READERS),
+    (("POST", "/plans", {"json": PLAN}), {"inspector", "admin"}),
+    (("GET", "/plans/{plan_id}", {}), {"inspector", "admin"}),
+    (("PUT", "/rules/{rule_id}", RULE_PUT), {"policy", "admin"}),
+    (("GET", "/rules", {}), READERS),
+    (("GET", "/rules/{rule_id}", {}), READERS),
+    (("GET", "/rules/{rule_id}/history", {}), READERS),
+    (("POST", "/rules/{rule_id}/preview", {}), {"policy", "admin"}),
+    (("POST", "/rules/{rule_id}/enable", {}), {"policy", "admin"}),
+    (("POST", "/rules/{rule_id}/disable", {}), {"policy", "admin"}),
+    (("POST", "/rules/{rule_id}/rollback", {"params": {"version": 1}}), {"policy", "admin"}),
 ]
 
 
@@ -71,6 +88,7 @@ TABLE = [
 def test_each_role_is_denied_what_it_may_not_do(service, route, allowed):
     base, tokens = service
     method, path, kwargs = route
+    path = path.format(**IDS)
     for role in ROLES:
         r = call(base, tokens.get(role), method, path, **kwargs)
         if role in allowed:
@@ -86,7 +104,12 @@ def test_every_route_of_the_openapi_document_is_in_the_table(service):
     paths = httpx.get(f"{base}/openapi.json").json()["paths"]
     documented = {(m.upper(), p) for p, ops in paths.items() for m in ops}
     table = {
-        (m, p.replace(OWN, "{credit_code}").replace(OTHER, "{credit_code}"))
+        (
+            m,
+            p.replace(OWN, "{credit_code}")
+            .replace(OTHER, "{credit_code}")
+            .replace("/regions/330100/", "/regions/{code}/"),
+        )
         for (m, p, _), _ in TABLE
     }
     assert documented <= table
