@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
+import pyoxigraph as ox
 from pyshacl import validate as pyshacl_validate
 from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH
 
 from . import sparql_cache
+from .shacl_sparql import ShapeCompiler, ShapeQuery, run
 from .vocab import SK
 
 sparql_cache.install()
@@ -181,23 +184,46 @@ class RuleSet:
         )
         findings: dict[tuple, Finding] = {}
         for result in report.subjects(RDF.type, SH.ValidationResult):
-            source = report.value(result, SH.sourceShape)
-            rule = self.owner.get(source)
-            if rule is None:
-                continue
-            own = messages(self.graph, source) if source != rule.shape else {}
-            severity = SEVERITY_NAMES.get(report.value(result, SH.resultSeverity), rule.severity)
-            value = report.value(result, SH.value)
-            finding = Finding(
-                rule=rule,
-                focus=report.value(result, SH.focusNode),
-                path=_principal_path(report, report.value(result, SH.resultPath)),
-                severity=severity,
-                message={**rule.message, **{k: v for k, v in own.items() if k in ("zh", "en")}},
-                value=str(value) if value is not None else None,
+            self._keep(
+                findings,
+                report.value(result, SH.sourceShape),
+                report.value(result, SH.focusNode),
+                _principal_path(report, report.value(result, SH.resultPath)),
+                report.value(result, SH.resultSeverity),
+                report.value(result, SH.value),
             )
-            # A component's property validator runs once per value node (see
-            # shapes/components.ttl), so the same result can come more than once.
-            key = (source, finding.focus, finding.path, finding.severity, finding.value)
-            findings.setdefault(key, finding)
+        return list(findings.values())
+
+    def _keep(self, findings: dict[tuple, Finding], source, focus, path, severity, value) -> None:
+        """Add the finding of one result to ``findings``, unless its shape belongs to no rule."""
+        rule = self.owner.get(source)
+        if rule is None:
+            return
+        own = messages(self.graph, source) if source != rule.shape else {}
+        finding = Finding(
+            rule=rule,
+            focus=focus,
+            path=path,
+            severity=SEVERITY_NAMES.get(severity, rule.severity),
+            message={**rule.message, **{k: v for k, v in own.items() if k in ("zh", "en")}},
+            value=str(value) if value is not None else None,
+        )
+        # A component's property validator runs once per value node (see
+        # shapes/components.ttl), so the same result can come more than once.
+        key = (source, finding.focus, finding.path, finding.severity, finding.value)
+        findings.setdefault(key, finding)
+
+    @cached_property
+    def compiled(self) -> list[ShapeQuery]:
+        """The rule shapes as SPARQL queries (reasoner/shacl_sparql.py), compiled on first use."""
+        return ShapeCompiler(self.graph, owned=lambda shape: shape in self.owner).compile()
+
+    def validate_store(self, store: ox.Store) -> list[Finding]:
+        """All findings over every enterprise in ``store`` at once (its union default graph),
+        the same as ``validate`` gives enterprise by enterprise."""
+        findings: dict[tuple, Finding] = {}
+        for r in run(store, self.compiled):
+            severity = self.graph.value(r.source, SH.severity, default=SH.Violation)
+            path = _principal_path(self.graph, r.path)
+            self._keep(findings, r.source, r.focus, path, severity, r.value)
         return list(findings.values())

@@ -1,0 +1,539 @@
+"""The rule shapes compiled to SPARQL SELECT queries that find every violation in one pass.
+
+pySHACL (``RuleSet.validate``) checks one enterprise's graph focus node by focus node, which is
+hours of Python for a province. Here each constraint of each shape becomes one query over an
+Oxigraph store holding all enterprises' graphs (the union default graph), answered set at a
+time::
+
+    SELECT DISTINCT ?this ?value ?path WHERE { <focus nodes of the shape> <violation pattern> }
+
+Conformance to a shape (for sh:node, sh:not, sh:and, sh:or, sh:xone, qualified value shapes) is
+a FILTER expression over a variable, built recursively: ``NOT EXISTS`` any violation pattern of
+the shape. SHACL-SPARQL constraints and the constraint components of shapes/components.ttl are
+spliced in with ``$this``, ``$PATH`` and the parameters substituted (reasoner/sparql_splice.py).
+A construct that cannot be compiled raises ``CompileError`` naming the shape: nothing is
+skipped. pySHACL 0.40 is the reference, and the compiled queries reproduce its choices:
+
+- ``sh:targetClass`` and ``sh:class`` use the types as stored (SafetyKG materialises the
+  superclass types, so ``rdfs:subClassOf`` is not walked);
+- a SPARQL-based property validator runs only for focus nodes with a value (pySHACL runs it once
+  per value node); an ``sh:sparql`` constraint runs for every focus node;
+- the reported value is the value node, the focus node for node shapes, none for counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from itertools import combinations, count
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
+from rdflib.term import Node
+
+from .sparql_splice import SpliceError, inline_lists, parse_select, substitute
+from .terms import to_rdflib
+
+STANDARD_PREFIXES = {
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "xsd": str(XSD),
+    "sh": str(SH),
+    "owl": str(OWL),
+}
+# Predicates of a shape that are not constraints (or are read with the constraint they belong to).
+NOT_CONSTRAINTS = {
+    RDF.type, SH.path, SH.severity, SH.message, SH.name, SH.description, SH.order, SH.group,
+    SH.deactivated, SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf,
+    SH.property, SH.qualifiedMinCount, SH.qualifiedMaxCount, SH.defaultValue, SH.prefixes,
+}  # fmt: skip
+COMPARISONS = {
+    SH.minInclusive: ">=", SH.minExclusive: ">", SH.maxInclusive: "<=", SH.maxExclusive: "<",
+}  # fmt: skip
+PAIR_COMPARISONS = {SH.lessThan: "<", SH.lessThanOrEquals: "<="}
+NODE_KINDS = {
+    SH.IRI: "isIRI({v})",
+    SH.BlankNode: "isBlank({v})",
+    SH.Literal: "isLiteral({v})",
+    SH.BlankNodeOrIRI: "(isBlank({v}) || isIRI({v}))",
+    SH.BlankNodeOrLiteral: "(isBlank({v}) || isLiteral({v}))",
+    SH.IRIOrLiteral: "(isIRI({v}) || isLiteral({v}))",
+}
+PATH_OPERATORS = {SH.zeroOrMorePath: "*", SH.oneOrMorePath: "+", SH.zeroOrOnePath: "?"}
+MAX_COUNT_ARITY = 8  # counts are compiled to n distinct variables; larger ones are refused
+
+
+class CompileError(ValueError):
+    """A shape that cannot be compiled to SPARQL; the message names the shape."""
+
+
+@dataclass(frozen=True)
+class ShapeQuery:
+    """One query: the violations of one constraint of ``source`` for all its focus nodes."""
+
+    source: Node
+    path: Node | None  # the shape's sh:path node; a row's ?path overrides it
+    sparql: str
+
+
+@dataclass(frozen=True)
+class ShapeResult:
+    """One row of a ShapeQuery: a validation result as pySHACL would report it."""
+
+    source: Node
+    focus: URIRef
+    path: Node | None
+    value: Node | None
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    """A group-pattern fragment with solutions iff the focus node violates a constraint."""
+
+    text: str
+    value: str | None = None  # the SPARQL variable or term reported as sh:value
+    path: str | None = None  # a variable bound to the result path, when the query chooses it
+
+
+@dataclass(frozen=True)
+class _Component:
+    """A SPARQL-based constraint component (sh:ConstraintComponent)."""
+
+    node: Node
+    required: tuple[URIRef, ...]
+    optional: tuple[URIRef, ...]
+    node_validator: str | None
+    property_validator: str | None
+    prefixes: dict[str, str] = field(default_factory=dict)
+
+
+def sparql_term(term: Node, shape: Node) -> str:
+    if isinstance(term, BNode):
+        raise CompileError(f"shape {shape}: a blank node {term} cannot be a constant in SPARQL")
+    return term.n3()
+
+
+class ShapeCompiler:
+    """Compiles the shapes of a shapes graph; ``owned`` limits it to the rule shapes' parts."""
+
+    def __init__(self, shapes: Graph, owned: Callable[[Node], bool] = lambda s: True) -> None:
+        self.g = shapes
+        self.owned = owned
+        self.prefixes = dict(STANDARD_PREFIXES)
+        self._fresh = count()
+        self.components = self._components()
+        self.parameters = {p for c in self.components for p in (*c.required, *c.optional)}
+        self._expanding: list[Node] = []
+
+    # -- reading the shapes graph ---------------------------------------------------------------
+
+    def _list(self, head: Node) -> list[Node]:
+        return list(Collection(self.g, head))
+
+    def _add_prefixes(self, prefixes: dict[str, str], where: Node) -> None:
+        for prefix, namespace in prefixes.items():
+            if self.prefixes.setdefault(prefix, namespace) != namespace:
+                raise CompileError(
+                    f"{where}: prefix {prefix}: is <{namespace}> here but "
+                    f"<{self.prefixes[prefix]}> elsewhere"
+                )
+
+    def _declared_prefixes(self, node: Node) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for holder in self.g.objects(node, SH.prefixes):
+            for decl in self.g.objects(holder, SH.declare):
+                out[str(self.g.value(decl, SH.prefix))] = str(self.g.value(decl, SH.namespace))
+        return out
+
+    def _components(self) -> list[_Component]:
+        out = []
+        for comp in self.g.subjects(RDF.type, SH.ConstraintComponent):
+            required, optional = [], []
+            for decl in self.g.objects(comp, SH.parameter):
+                path = self.g.value(decl, SH.path)
+                is_optional = self.g.value(decl, SH.optional) == Literal(True)
+                (optional if is_optional else required).append(path)
+            texts = {}
+            prefixes: dict[str, str] = {}
+            for kind in (SH.nodeValidator, SH.propertyValidator, SH.validator):
+                validator = self.g.value(comp, kind)
+                if validator is None:
+                    continue
+                if self.g.value(validator, SH.select) is None:
+                    raise CompileError(f"component {comp}: only SELECT validators are supported")
+                texts[kind] = str(self.g.value(validator, SH.select))
+                prefixes.update(self._declared_prefixes(validator))
+            generic = texts.get(SH.validator)
+            out.append(
+                _Component(
+                    comp,
+                    tuple(required),
+                    tuple(optional),
+                    texts.get(SH.nodeValidator, generic),
+                    texts.get(SH.propertyValidator, generic),
+                    prefixes,
+                )
+            )
+        return out
+
+    def is_property_shape(self, shape: Node) -> bool:
+        return self.g.value(shape, SH.path) is not None
+
+    def deactivated(self, shape: Node) -> bool:
+        return self.g.value(shape, SH.deactivated) == Literal(True)
+
+    def path_text(self, node: Node, shape: Node) -> str:
+        """A SHACL property path as a SPARQL property path."""
+        if isinstance(node, URIRef):
+            return node.n3()
+        if (node, RDF.first, None) in self.g:
+            return "(" + "/".join(self.path_text(n, shape) for n in self._list(node)) + ")"
+        alternatives = self.g.value(node, SH.alternativePath)
+        if alternatives is not None:
+            return "(" + "|".join(self.path_text(n, shape) for n in self._list(alternatives)) + ")"
+        inverse = self.g.value(node, SH.inversePath)
+        if inverse is not None:
+            return "^" + self.path_text(inverse, shape)
+        for predicate, operator in PATH_OPERATORS.items():
+            inner = self.g.value(node, predicate)
+            if inner is not None:
+                return "(" + self.path_text(inner, shape) + ")" + operator
+        raise CompileError(f"shape {shape}: unsupported property path {node}")
+
+    def var(self, stem: str) -> str:
+        return f"?{stem}{next(self._fresh)}"
+
+    # -- focus nodes ------------------------------------------------------------------------------
+
+    def target_pattern(self, shape: Node, this: str) -> str | None:
+        """A pattern binding ``this`` to the shape's target nodes, or None when it has none."""
+        branches = []
+        for c in self.g.objects(shape, SH.targetClass):
+            branches.append(f"{this} a {sparql_term(c, shape)} .")
+        if (shape, RDF.type, RDFS.Class) in self.g or (shape, RDF.type, OWL.Class) in self.g:
+            branches.append(f"{this} a {sparql_term(shape, shape)} .")
+        nodes = [sparql_term(n, shape) for n in self.g.objects(shape, SH.targetNode)]
+        if nodes:
+            branches.append(f"VALUES {this} {{ {' '.join(nodes)} }}")
+        for p in self.g.objects(shape, SH.targetSubjectsOf):
+            branches.append(f"{this} {sparql_term(p, shape)} {self.var('o')} .")
+        for p in self.g.objects(shape, SH.targetObjectsOf):
+            branches.append(f"{self.var('s')} {sparql_term(p, shape)} {this} .")
+        if (shape, SH.target, None) in self.g:
+            raise CompileError(f"shape {shape}: SPARQL-based targets (sh:target) are not supported")
+        if not branches:
+            return None
+        return " UNION ".join(f"{{ {b} }}" for b in branches)
+
+    # -- queries ----------------------------------------------------------------------------------
+
+    def compile(self) -> list[ShapeQuery]:
+        """One query per constraint of every active, owned shape that has targets, and of the
+        property shapes under it (whose focus nodes are its focus nodes, or its value nodes)."""
+        queries: list[ShapeQuery] = []
+        for shape in sorted(set(self.g.subjects()), key=str):
+            if not self.owned(shape) or self.deactivated(shape):
+                continue
+            if self.target_pattern(shape, "?this") is None:
+                continue
+            queries += self._queries(shape, lambda this, s=shape: self.target_pattern(s, this))
+        return queries
+
+    def _queries(self, shape: Node, focus: Callable[[str], str]) -> list[ShapeQuery]:
+        out = []
+        path = self.g.value(shape, SH.path)
+        for pattern in self.violations(shape, "?this"):
+            projection = "?this"
+            if pattern.value is not None:
+                projection += f" ({pattern.value} AS ?value)"
+            if pattern.path is not None:
+                projection += f" ({pattern.path} AS ?path)"
+            where = f"{focus('?this')}\n  {pattern.text}"
+            out.append(ShapeQuery(shape, path, self._query(projection, where)))
+        for prop in self.g.objects(shape, SH.property):
+            if self.deactivated(prop):
+                continue
+            if path is None:
+                out += self._queries(prop, focus)
+            else:
+                out += self._queries(prop, self._through(focus, self.path_text(path, shape)))
+        return out
+
+    def _through(self, focus: Callable[[str], str], path: str) -> Callable[[str], str]:
+        parent = self.var("p")
+        return lambda this: f"{focus(parent)}\n  {parent} {path} {this} ."
+
+    def _query(self, projection: str, where: str) -> str:
+        prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(self.prefixes.items()))
+        return f"{prologue}SELECT DISTINCT {projection} WHERE {{\n  {where}\n}}"
+
+    # -- constraints ------------------------------------------------------------------------------
+
+    def conforms(self, shape: Node, node: str) -> str:
+        """A SPARQL expression, true iff the node bound to ``node`` conforms to ``shape``."""
+        if self.deactivated(shape):
+            return "true"
+        if shape in self._expanding:
+            raise CompileError(f"shape {shape}: recursive shapes cannot be compiled")
+        self._expanding.append(shape)
+        try:
+            branches = [p.text for p in self.violations(shape, node)]
+            path = self.g.value(shape, SH.path)
+            for prop in self.g.objects(shape, SH.property):
+                if path is None:
+                    inner = node
+                    prefix = ""
+                else:
+                    inner = self.var("n")
+                    prefix = f"{node} {self.path_text(path, shape)} {inner} . "
+                branches.append(f"{prefix}FILTER (!{self.conforms(prop, inner)})")
+        finally:
+            self._expanding.pop()
+        if not branches:
+            return "true"
+        return "NOT EXISTS { " + " UNION ".join(f"{{ {b} }}" for b in branches) + " }"
+
+    def violations(self, shape: Node, focus: str) -> list[_Pattern]:
+        """The violation patterns of the shape's own constraints, for the focus node ``focus``."""
+        self._check_known(shape)
+        path_node = self.g.value(shape, SH.path)
+        path = self.path_text(path_node, shape) if path_node is not None else None
+        out: list[_Pattern] = []
+        for predicate, obj in sorted(
+            self.g.predicate_objects(shape), key=lambda po: (str(po[0]), str(po[1]))
+        ):
+            out += self._core(shape, focus, path, predicate, obj)
+        out += self._components_of(shape, focus, path)
+        return out
+
+    def _check_known(self, shape: Node) -> None:
+        for predicate in set(self.g.predicates(shape)):
+            if str(predicate).startswith(str(SH)) and not (
+                predicate in NOT_CONSTRAINTS or predicate in CORE
+            ):
+                raise CompileError(f"shape {shape}: {predicate} cannot be compiled")
+
+    def _values(self, focus: str, path: str | None) -> tuple[str, str]:
+        """(pattern, variable) for the value nodes: the path's values, or the focus node."""
+        if path is None:
+            return "", focus
+        v = self.var("v")
+        return f"{focus} {path} {v} . ", v
+
+    def _core(self, shape, focus, path, predicate, obj) -> list[_Pattern]:
+        handler = CORE.get(predicate)
+        if handler is None:
+            return []
+        return [handler(self, shape, focus, path, obj)]
+
+    def _distinct(self, focus: str, path: str, n: int, test: Callable[[str], str] | None) -> str:
+        """A pattern with a solution iff the focus node has ``n`` distinct values (passing
+        ``test``)."""
+        if n > MAX_COUNT_ARITY:
+            raise CompileError(f"a count of {n} is larger than {MAX_COUNT_ARITY}")
+        names = [self.var("c") for _ in range(n)]
+        text = " ".join(f"{focus} {path} {v} ." for v in names)
+        conditions = [f"!sameTerm({a}, {b})" for a, b in combinations(names, 2)]
+        if test is not None:
+            conditions += [test(v) for v in names]
+        if conditions:
+            text += f" FILTER ({' && '.join(conditions)})"
+        return text
+
+    def _count(self, shape, focus, path, obj, at_least: bool, test=None) -> _Pattern:
+        if path is None:
+            raise CompileError(f"shape {shape}: a count needs sh:path")
+        n = int(obj)
+        if at_least:
+            if n == 0:
+                return _Pattern("FILTER (false)")
+            return _Pattern(f"FILTER NOT EXISTS {{ {self._distinct(focus, path, n, test)} }}")
+        return _Pattern(f"FILTER EXISTS {{ {self._distinct(focus, path, n + 1, test)} }}")
+
+    def _value_filter(self, focus, path, condition: Callable[[str], str]) -> _Pattern:
+        """Every value node must satisfy ``condition``: a violation per value that does not."""
+        values, v = self._values(focus, path)
+        return _Pattern(f"{values}FILTER (!{condition(v)})", value=v)
+
+    def _qualified(self, shape, focus, path, obj) -> _Pattern:
+        if self.g.value(shape, SH.qualifiedValueShapesDisjoint) == Literal(True):
+            raise CompileError(f"shape {shape}: sh:qualifiedValueShapesDisjoint is not supported")
+        minimum = self.g.value(shape, SH.qualifiedMinCount)
+        maximum = self.g.value(shape, SH.qualifiedMaxCount)
+        if minimum is None and maximum is None:
+            raise CompileError(f"shape {shape}: sh:qualifiedValueShape without a count")
+        tests = []
+        if minimum is not None:
+            tests.append(self._count(shape, focus, path, minimum, True, self._conforms_of(obj)))
+        if maximum is not None:
+            tests.append(self._count(shape, focus, path, maximum, False, self._conforms_of(obj)))
+        return _Pattern(" UNION ".join(f"{{ {t.text} }}" for t in tests))
+
+    def _conforms_of(self, shape: Node) -> Callable[[str], str]:
+        return lambda v: self.conforms(shape, v)
+
+    def _logical(self, shape, focus, path, head, combine: Callable[[list[str]], str]) -> _Pattern:
+        members = self._list(head)
+        return self._value_filter(
+            focus, path, lambda v: combine([self.conforms(m, v) for m in members])
+        )
+
+    # -- SHACL-SPARQL -----------------------------------------------------------------------------
+
+    def _splice(self, shape: Node, text: str, focus: str, terms: dict[str, str], lists) -> tuple:
+        try:
+            query = parse_select(text)
+            body = inline_lists(query.body, lists)
+        except SpliceError as exc:
+            raise CompileError(f"shape {shape}: {exc}") from None
+        self._add_prefixes(query.prefixes, shape)
+        suffix = str(next(self._fresh))
+        terms = {"this": focus, **terms}
+        body = substitute(body, terms, suffix)
+        return body, {name: terms.get(name, f"?{name}_{suffix}") for name in query.projection}
+
+    def _sparql(self, shape, focus, path, constraint) -> _Pattern:
+        select = self.g.value(constraint, SH.select)
+        if select is None:
+            raise CompileError(f"shape {shape}: only sh:select SPARQL constraints are supported")
+        if self.deactivated(constraint):
+            return _Pattern("FILTER (false)")
+        self._add_prefixes(self._declared_prefixes(constraint), shape)
+        terms = {"PATH": path} if path is not None else {}
+        body, projected = self._splice(shape, str(select), focus, terms, {})
+        value = projected.get("value", focus if path is None else None)
+        return _Pattern(body, value=value, path=projected.get("path"))
+
+    def _components_of(self, shape: Node, focus: str, path: str | None) -> Iterator[_Pattern]:
+        for comp in self.components:
+            if not all((shape, p, None) in self.g for p in comp.required):
+                continue
+            text = comp.property_validator if path is not None else comp.node_validator
+            if text is None:
+                raise CompileError(f"shape {shape}: component {comp.node} has no validator here")
+            self._add_prefixes(comp.prefixes, shape)
+            terms, lists = {}, {}
+            for param in (*comp.required, *comp.optional):
+                value = self.g.value(shape, param)
+                if value is None:
+                    continue
+                name = param.split("#")[-1].split("/")[-1]
+                if (value, RDF.first, None) in self.g or value == RDF.nil:
+                    lists[name] = [sparql_term(m, shape) for m in self._list(value)]
+                else:
+                    terms[name] = sparql_term(value, shape)
+            guard, value_var = "", None
+            if path is not None:
+                terms["PATH"] = path
+                if "$value" in text or "?value" in text:
+                    guard, value_var = self._values(focus, path)
+                    terms["value"] = value_var
+                else:
+                    guard = f"FILTER EXISTS {{ {focus} {path} {self.var('g')} }} "
+            body, projected = self._splice(shape, text, focus, terms, lists)
+            value = projected.get("value", focus if path is None else None)
+            yield _Pattern(guard + body, value=value, path=projected.get("path"))
+
+
+def _class(c: ShapeCompiler, shape, focus, path, obj) -> _Pattern:
+    cls = sparql_term(obj, shape)
+    return c._value_filter(focus, path, lambda v: f"EXISTS {{ {v} a {cls} }}")
+
+
+def _datatype(c: ShapeCompiler, shape, focus, path, obj) -> _Pattern:
+    dt = sparql_term(obj, shape)
+    return c._value_filter(
+        focus, path, lambda v: f"(isLiteral({v}) && sameTerm(datatype({v}), {dt}))"
+    )
+
+
+def _node_kind(c: ShapeCompiler, shape, focus, path, obj) -> _Pattern:
+    if obj not in NODE_KINDS:
+        raise CompileError(f"shape {shape}: unknown sh:nodeKind {obj}")
+    return c._value_filter(focus, path, lambda v: NODE_KINDS[obj].format(v=v))
+
+
+def _has_value(c: ShapeCompiler, shape, focus, path, obj) -> _Pattern:
+    term = sparql_term(obj, shape)
+    if path is None:
+        return _Pattern(f"FILTER (!sameTerm({focus}, {term}))", value=focus)
+    return _Pattern(f"FILTER NOT EXISTS {{ {focus} {path} {term} }}")
+
+
+def _in(c: ShapeCompiler, shape, focus, path, obj) -> _Pattern:
+    members = [sparql_term(m, shape) for m in c._list(obj)]
+    return c._value_filter(
+        focus,
+        path,
+        lambda v: "(" + (" || ".join(f"sameTerm({v}, {m})" for m in members) or "false") + ")",
+    )
+
+
+def _comparison(operator: str):
+    def compile_(c: ShapeCompiler, shape, focus, path, obj) -> _Pattern:
+        bound = sparql_term(obj, shape)
+        # An incomparable value (an error in SPARQL) is a violation, as in pySHACL.
+        return c._value_filter(focus, path, lambda v: f"COALESCE({v} {operator} {bound}, false)")
+
+    return compile_
+
+
+def _pair_comparison(operator: str):
+    def compile_(c: ShapeCompiler, shape, focus, path, obj) -> _Pattern:
+        values, v = c._values(focus, path)
+        other = c.var("w")
+        return _Pattern(
+            f"{values}{focus} {sparql_term(obj, shape)} {other} . "
+            f"FILTER (!COALESCE({v} {operator} {other}, false))",
+            value=v,
+        )
+
+    return compile_
+
+
+def _not(c: ShapeCompiler, shape, focus, path, obj) -> _Pattern:
+    values, v = c._values(focus, path)
+    return _Pattern(f"{values}FILTER ({c.conforms(obj, v)})", value=v)
+
+
+def _node(c: ShapeCompiler, shape, focus, path, obj) -> _Pattern:
+    return c._value_filter(focus, path, c._conforms_of(obj))
+
+
+def _xone(members: list[str]) -> str:
+    return "((" + " + ".join(f"IF({m}, 1, 0)" for m in members) + ") = 1)"
+
+
+CORE: dict[URIRef, Callable[..., _Pattern]] = {
+    SH["class"]: _class,
+    SH.datatype: _datatype,
+    SH.nodeKind: _node_kind,
+    SH.hasValue: _has_value,
+    SH["in"]: _in,
+    SH.minCount: lambda c, s, f, p, o: c._count(s, f, p, o, True),
+    SH.maxCount: lambda c, s, f, p, o: c._count(s, f, p, o, False),
+    **{k: _comparison(op) for k, op in COMPARISONS.items()},
+    **{k: _pair_comparison(op) for k, op in PAIR_COMPARISONS.items()},
+    SH["not"]: _not,
+    SH.node: _node,
+    SH["and"]: lambda c, s, f, p, o: c._logical(s, f, p, o, lambda ms: "(" + " && ".join(ms or ["true"]) + ")"),
+    SH["or"]: lambda c, s, f, p, o: c._logical(s, f, p, o, lambda ms: "(" + " || ".join(ms or ["false"]) + ")"),
+    SH.xone: lambda c, s, f, p, o: c._logical(s, f, p, o, _xone),
+    SH.qualifiedValueShape: ShapeCompiler._qualified,
+    SH.sparql: ShapeCompiler._sparql,
+}  # fmt: skip
+
+
+def run(store: ox.Store, queries: list[ShapeQuery]) -> Iterator[ShapeResult]:
+    """Every result of the compiled queries over ``store`` (its default graph as configured)."""
+    for q in queries:
+        for row in store.query(q.sparql, use_default_graph_as_union=True):
+            value, path = row["value"], row["path"]
+            yield ShapeResult(
+                source=q.source,
+                focus=to_rdflib(row["this"]),
+                path=to_rdflib(path) if path is not None else q.path,
+                value=to_rdflib(value) if value is not None else None,
+            )
