@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .engine import standardization_grade
+from .kb import Region
 from .risk import LEVEL_BY_NAME, Policy
 from .service import Checker, CheckResult
 
@@ -81,20 +82,35 @@ class AssessedEnterprise:
 
     @classmethod
     def from_result(cls, result: CheckResult) -> AssessedEnterprise:
-        a, report = result.assessment, result.report
-        region = a.derivation.region
-        loc = a.profile.get("location")
+        a = result.assessment
+        return cls.from_report(
+            a.derivation.region, a.profile, result.report, a.risk.policy, frozenset(a.types())
+        )
+
+    @classmethod
+    def from_report(
+        cls,
+        region: Region | None,
+        profile: dict[str, Any],
+        report: dict[str, Any],
+        policy: Policy,
+        types: frozenset[str],
+    ) -> AssessedEnterprise:
+        """The enterprise as the province-wide modules see it, from its profile and report."""
+        as_of = dt.date.fromisoformat(report["as_of"])
+        risk = report["risk"]
+        loc = profile.get("location")
         return cls(
-            credit_code=a.credit_code,
-            name=a.profile.get("name") or "",
+            credit_code=report["enterprise"],
+            name=profile.get("name") or "",
             county=region.code if region else None,
             regions=(region.code, *region.ancestors) if region else (),
             location=(float(loc["lat"]), float(loc["lon"])) if loc else None,
-            level=a.risk.level,
-            inspection_class=a.risk.inspection_class,
-            min_per_year=a.risk.min_per_year,
-            max_per_year=a.risk.max_per_year,
-            reasons=report["risk"]["reasons"],
+            level=risk["level"],
+            inspection_class=risk["inspection_class"],
+            min_per_year=risk["inspections_per_year"]["min"],
+            max_per_year=risk["inspections_per_year"]["max"],
+            reasons=risk["reasons"],
             hazard_sources=[
                 HazardSourceRecord(f"major_hazard_sources[{i}]", u["unit"], u["R"], u["grade"])
                 for i, u in enumerate(report["major_hazard_sources"])
@@ -107,15 +123,15 @@ class AssessedEnterprise:
                     graded["grade"],
                 )
                 for i, (acc, graded) in enumerate(
-                    zip(a.profile.get("accidents") or [], report["accidents"], strict=True)
+                    zip(profile.get("accidents") or [], report["accidents"], strict=True)
                 )
             ],
             findings=[("violation", v["rule"], v["focus"]) for v in report["violations"]]
             + [("data_gap", g["rule"], g["missing"]) for g in report["data_gaps"]],
-            policy=a.risk.policy,
-            as_of=a.as_of,
-            standardization_grade=standardization_grade(a.profile, a.as_of),
-            types=frozenset(a.types()),
+            policy=policy,
+            as_of=as_of,
+            standardization_grade=standardization_grade(profile, as_of),
+            types=types,
         )
 
     @property

@@ -8,14 +8,13 @@ read instead, and the list is kept until the store is next written (``Store.gene
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 from typing import Any
 
 import pyoxigraph as ox
 
-from .engine import Engine, standardization_grade
-from .province import AccidentRecord, AssessedEnterprise, HazardSourceRecord
+from .engine import Engine
+from .province import AssessedEnterprise
 from .repository import EnterpriseRepository
 from .vocab import enterprise_iri
 
@@ -26,44 +25,9 @@ def from_stored(
     engine: Engine, profile: dict[str, Any], report: dict[str, Any], types: frozenset[str]
 ) -> AssessedEnterprise:
     """What ``AssessedEnterprise.from_result`` gives, from a stored profile and report."""
-    as_of = dt.date.fromisoformat(report["as_of"])
     region = engine.kb.regions.get(profile.get("region") or "")
-    risk = report["risk"]
-    bounds = risk["inspections_per_year"]
-    loc = profile.get("location")
-    return AssessedEnterprise(
-        credit_code=report["enterprise"],
-        name=profile.get("name") or "",
-        county=region.code if region else None,
-        regions=(region.code, *region.ancestors) if region else (),
-        location=(float(loc["lat"]), float(loc["lon"])) if loc else None,
-        level=risk["level"],
-        inspection_class=risk["inspection_class"],
-        min_per_year=bounds["min"],
-        max_per_year=bounds["max"],
-        reasons=risk["reasons"],
-        hazard_sources=[
-            HazardSourceRecord(f"major_hazard_sources[{i}]", s["unit"], s["R"], s["grade"])
-            for i, s in enumerate(report["major_hazard_sources"])
-        ],
-        accidents=[
-            AccidentRecord(
-                f"accidents[{i}]",
-                dt.date.fromisoformat(submitted["date"]) if submitted.get("date") else None,
-                submitted.get("deaths") or 0,
-                graded["grade"],
-            )
-            for i, (submitted, graded) in enumerate(
-                zip(profile.get("accidents") or [], report["accidents"], strict=True)
-            )
-        ],
-        findings=[("violation", v["rule"], v["focus"]) for v in report["violations"]]
-        + [("data_gap", g["rule"], g["missing"]) for g in report["data_gaps"]],
-        policy=engine.policy(risk["policy"]),
-        as_of=as_of,
-        standardization_grade=standardization_grade(profile, as_of),
-        types=types,
-    )
+    policy = engine.policy(report["risk"]["policy"])
+    return AssessedEnterprise.from_report(region, profile, report, policy, types)
 
 
 class StoredProvince:
