@@ -94,9 +94,30 @@ class Engine:
         profile = self.parse_profile(profile)
         chosen = self.policy(policy)
         day = as_of_date(profile, as_of)
+        enterprise = enterprise_iri(profile["credit_code"])
+        asserted, inferred, derivation, reference = self.infer(profile, day)
+
+        data = Graph()
+        for t in set(asserted) | set(inferred) | reference:
+            data.add(t)
+        findings = self.rules.validate(_copy(data))
+        for triple in self._result_triples(findings):
+            data.add(triple)
+
+        std_grade = standardization_grade(profile, day)
+        types = {str(o) for o in data.objects(enterprise, RDF.type)}
+        risk = assess_risk(chosen, data, enterprise, day, std_grade, types)
+        self._describe_risk(inferred, enterprise, risk, day)
+        return Assessment(profile, day, asserted, inferred, derivation, findings, risk)
+
+    def infer(
+        self, profile: dict[str, Any], day: dt.date
+    ) -> tuple[Graph, Graph, Derivation, set[tuple]]:
+        """The asserted and inferred graphs of a checked profile, its derivation, and the
+        reference triples its validation needs; what ``assess`` validates (bench/ uses it
+        alone, to build a province's graphs without pySHACL)."""
         code = profile["credit_code"]
         enterprise = enterprise_iri(code)
-
         asserted = self.mapper.to_graph(profile)
         derivation = derive(profile, self.kb, day)
         key_paths = {
@@ -113,19 +134,7 @@ class Engine:
         bind_prefixes(inferred)
         for t in derivation.triples | owl | key_paths:
             inferred.add(t)
-
-        data = Graph()
-        for t in set(asserted) | set(inferred) | reference:
-            data.add(t)
-        findings = self.rules.validate(_copy(data))
-        for triple in self._result_triples(findings):
-            data.add(triple)
-
-        std_grade = standardization_grade(profile, day)
-        types = {str(o) for o in data.objects(enterprise, RDF.type)}
-        risk = assess_risk(chosen, data, enterprise, day, std_grade, types)
-        self._describe_risk(inferred, enterprise, risk, day)
-        return Assessment(profile, day, asserted, inferred, derivation, findings, risk)
+        return asserted, inferred, derivation, reference
 
     def _accident_grade_labels(self) -> set[tuple]:
         out = set()
