@@ -13,6 +13,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from .sparql_guard import refusal
+
 RESULT_FORMATS = {
     "json": (ox.QueryResultsFormat.JSON, "application/sparql-results+json"),
     "xml": (ox.QueryResultsFormat.XML, "application/sparql-results+xml"),
@@ -55,6 +57,9 @@ def run_query(store: ox.Store, job: QueryJob) -> QueryOutput:
     ``job.accept`` lists acceptable media types, best first; the first one that fits the kind
     of result (solutions or triples) is used, else SPARQL JSON or Turtle.
     """
+    refused = refusal(job.sparql)
+    if refused:
+        raise QueryError(refused)
     defaults = [ox.NamedNode(u) for u in job.default_graphs]
     named = None if job.named_graphs is None else [ox.NamedNode(u) for u in job.named_graphs]
     try:

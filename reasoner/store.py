@@ -20,6 +20,7 @@ from rdflib import Graph
 from .instance_rules import InstanceRules
 from .kb import KnowledgeBase
 from .resources import shapes_dir, turtle_files
+from .sparql_guard import refusal
 from .sparql_query import GRAPH_FORMATS, RESULT_FORMATS, QueryError, QueryJob, QueryOutput
 from .sparql_query import run_query as run_job
 from .terms import triples_to_rdflib
@@ -114,6 +115,9 @@ class Store:
 
     def update(self, sparql: str) -> None:
         """Run a SPARQL Update (administrators only: it bypasses validation and inference)."""
+        refused = refusal(sparql)
+        if refused:
+            raise QueryError(refused)
         try:
             self._write(sparql)
         except SyntaxError as exc:

@@ -223,3 +223,9 @@ def test_reference_data_is_closed_in_its_own_graph(server):
     ]
     counts = {b["p"]["value"].rsplit("/", 1)[1]: int(b["n"]["value"]) for b in rows}
     assert counts == {"140000": 1, "320000": 1, "330000": 4, "440000": 2}
+
+
+def test_sparql_service_is_refused(server):
+    q = "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"
+    body = is_problem(httpx.get(f"{server}/sparql", params={"query": q}), 400)
+    assert "SERVICE is not allowed" in body["detail"]
