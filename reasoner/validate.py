@@ -182,6 +182,10 @@ class RuleSet:
             allow_infos=True,
             inplace=True,
         )
+        return self.findings(report)
+
+    def findings(self, report: Graph) -> list[Finding]:
+        """The findings of a W3C SHACL validation report (pySHACL's, or a compatible engine's)."""
         findings: dict[tuple, Finding] = {}
         for result in report.subjects(RDF.type, SH.ValidationResult):
             self._keep(
