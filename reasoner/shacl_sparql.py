@@ -342,15 +342,14 @@ class ShapeCompiler:
             text += f" FILTER ({' && '.join(conditions)})"
         return text
 
-    def _count(self, shape, focus, path, obj, at_least: bool, test=None) -> _Pattern:
+    def _count(self, shape, focus, path, obj, at_least: bool, test=None) -> str:
+        """An expression true iff the count of values (passing ``test``) breaks the bound."""
         if path is None:
             raise CompileError(f"shape {shape}: a count needs sh:path")
         n = int(obj)
         if at_least:
-            if n == 0:
-                return _Pattern("FILTER (false)")
-            return _Pattern(f"FILTER NOT EXISTS {{ {self._distinct(focus, path, n, test)} }}")
-        return _Pattern(f"FILTER EXISTS {{ {self._distinct(focus, path, n + 1, test)} }}")
+            return f"NOT EXISTS {{ {self._distinct(focus, path, n, test)} }}" if n else "false"
+        return f"EXISTS {{ {self._distinct(focus, path, n + 1, test)} }}"
 
     def _value_filter(self, focus, path, condition: Callable[[str], str]) -> _Pattern:
         """Every value node must satisfy ``condition``: a violation per value that does not."""
@@ -360,16 +359,18 @@ class ShapeCompiler:
     def _qualified(self, shape, focus, path, obj) -> _Pattern:
         if self.g.value(shape, SH.qualifiedValueShapesDisjoint) == Literal(True):
             raise CompileError(f"shape {shape}: sh:qualifiedValueShapesDisjoint is not supported")
-        minimum = self.g.value(shape, SH.qualifiedMinCount)
-        maximum = self.g.value(shape, SH.qualifiedMaxCount)
-        if minimum is None and maximum is None:
+        bounds = [
+            self._count(shape, focus, path, bound, at_least, self._conforms_of(obj))
+            for bound, at_least in (
+                (self.g.value(shape, SH.qualifiedMinCount), True),
+                (self.g.value(shape, SH.qualifiedMaxCount), False),
+            )
+            if bound is not None
+        ]
+        if not bounds:
             raise CompileError(f"shape {shape}: sh:qualifiedValueShape without a count")
-        tests = []
-        if minimum is not None:
-            tests.append(self._count(shape, focus, path, minimum, True, self._conforms_of(obj)))
-        if maximum is not None:
-            tests.append(self._count(shape, focus, path, maximum, False, self._conforms_of(obj)))
-        return _Pattern(" UNION ".join(f"{{ {t.text} }}" for t in tests))
+        # One FILTER in the caller's group: a group of its own would not see the focus bound.
+        return _Pattern(f"FILTER ({' || '.join(bounds)})")
 
     def _conforms_of(self, shape: Node) -> Callable[[str], str]:
         return lambda v: self.conforms(shape, v)
@@ -512,8 +513,8 @@ CORE: dict[URIRef, Callable[..., _Pattern]] = {
     SH.nodeKind: _node_kind,
     SH.hasValue: _has_value,
     SH["in"]: _in,
-    SH.minCount: lambda c, s, f, p, o: c._count(s, f, p, o, True),
-    SH.maxCount: lambda c, s, f, p, o: c._count(s, f, p, o, False),
+    SH.minCount: lambda c, s, f, p, o: _Pattern(f"FILTER ({c._count(s, f, p, o, True)})"),
+    SH.maxCount: lambda c, s, f, p, o: _Pattern(f"FILTER ({c._count(s, f, p, o, False)})"),
     **{k: _comparison(op) for k, op in COMPARISONS.items()},
     **{k: _pair_comparison(op) for k, op in PAIR_COMPARISONS.items()},
     SH["not"]: _not,
