@@ -170,7 +170,14 @@ class RuleSet:
         return out
 
     def validate(self, data: Graph) -> list[Finding]:
-        """Validate ``data`` (which is modified: the parameter lists are added to it)."""
+        """Validate one enterprise's graph with the compiled shapes (the fast path)."""
+        store = ox.Store()
+        store.load(data.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+        return self.validate_store(store)
+
+    def validate_reference(self, data: Graph) -> list[Finding]:
+        """Validate ``data`` with pySHACL, the reference engine (``data`` is modified: the
+        parameter lists are added to it)."""
         for cell in self.parameter_lists:
             data.add(cell)
         _, report, _ = pyshacl_validate(
