@@ -15,8 +15,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from safetykg.reasoner.ingest import InputError
-from safetykg.reasoner.inputs import MEDIA_TYPES
-from safetykg.reasoner.service import DocumentProblem
+from safetykg.reasoner.inputs import MEDIA_TYPES, Document
+from safetykg.reasoner.service import Checker, DocumentProblem
 
 log = logging.getLogger("safetykg.api")
 PROBLEM = "application/problem+json"
@@ -153,3 +153,15 @@ def parse_date(value: str | None, param: str = "as_of") -> dt.date | None:
         raise Problem(
             400, "Invalid parameter", f"{param}: {value!r} is not a date of the form YYYY-MM-DD"
         ) from None
+
+
+async def read_documents(
+    request: Request, checker: Checker, limit: int
+) -> tuple[list[Document], bytes]:
+    """The enterprise documents in the request body, by its Content-Type, and the raw body."""
+    fmt = body_format(request)
+    body = await read_body(request, limit)
+    try:
+        return checker.read_bytes(body, fmt), body
+    except InputError as exc:
+        raise input_problem(exc, 400, "Unreadable request body") from None

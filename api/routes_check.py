@@ -15,7 +15,7 @@ from safetykg.reasoner.service import DocumentProblem
 from safetykg.reasoner.tokens import Principal
 
 from .auth import require
-from .problems import Problem, accepts, body_format, input_problem, parse_date, read_body
+from .problems import Problem, accepts, input_problem, parse_date, read_documents
 from .state import Services, services
 
 router = APIRouter()
@@ -50,12 +50,7 @@ async def check(
     policy: Annotated[str | None, Query(description="Policy profile name")] = None,
 ) -> Response:
     day = parse_date(as_of)
-    fmt = body_format(request)
-    body = await read_body(request, svc.config.max_body_bytes)
-    try:
-        docs = svc.checker.read_bytes(body, fmt)
-    except InputError as exc:
-        raise input_problem(exc, 400, "Unreadable request body") from None
+    docs, body = await read_documents(request, svc.checker, svc.config.max_body_bytes)
     try:
         results = await run_in_threadpool(svc.checker.check_documents, docs, day, policy)
     except (InputError, DocumentProblem) as exc:

@@ -18,7 +18,7 @@ from safetykg.reasoner.risk import PolicyError
 from safetykg.reasoner.tokens import Principal
 
 from .auth import require, require_own
-from .problems import Problem, body_format, input_problem, parse_date, read_body
+from .problems import Problem, input_problem, parse_date, read_documents
 from .state import Services, services
 
 router = APIRouter(prefix="/enterprises", tags=["enterprises"])
@@ -60,12 +60,7 @@ async def put_enterprise(
     checked_code(credit_code)
     require_own(who, credit_code)
     day = parse_date(as_of)
-    fmt = body_format(request)
-    body = await read_body(request, svc.config.max_body_bytes)
-    try:
-        docs = svc.checker.read_bytes(body, fmt)
-    except InputError as exc:
-        raise input_problem(exc, 400, "Unreadable request body") from None
+    docs, _ = await read_documents(request, svc.checker, svc.config.max_body_bytes)
     if len(docs) != 1:
         raise Problem(422, "One enterprise per request", f"the body holds {len(docs)} profiles")
     try:

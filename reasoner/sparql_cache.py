@@ -2,8 +2,9 @@
 
 pySHACL (the reference validator, ``Engine.assess(..., with_pyshacl=True)``) evaluates a
 SPARQL-based constraint by passing its query text to rdflib for every focus node, and rdflib
-parses the text each time (10-20 ms each: most of a pySHACL check's cost). Parsing depends only on the text, the base and the namespaces, so the
-translated query can be kept and reused, which is what rdflib's own ``prepareQuery`` is for.
+parses the text each time (10-20 ms each: most of a pySHACL check's cost). Parsing depends
+only on the text, the base and the namespaces, so the translated query can be kept and reused,
+which is what rdflib's own ``prepareQuery`` is for.
 This processor is registered as rdflib's ``sparql`` plugin when the validator is loaded.
 """
 
