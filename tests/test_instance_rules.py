@@ -60,7 +60,7 @@ def test_demo_enterprises_agree_with_owlrl(engine):
 
 
 @settings(
-    max_examples=10,
+    max_examples=5,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

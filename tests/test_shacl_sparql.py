@@ -49,7 +49,7 @@ def load(store: ox.Store, graph: Graph, name: str) -> None:
 
 @pytest.fixture(scope="module")
 def assessed(engine) -> list[Assessment]:
-    profiles = fixture_profiles() + demo_profiles()
+    profiles = fixture_profiles() + demo_profiles()[:100]
     assert len({p["credit_code"] for p in profiles}) == len(profiles)
     return [engine.assess(p, with_pyshacl=True) for p in profiles]
 
