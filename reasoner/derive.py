@@ -28,7 +28,6 @@ class AccidentResult:
     index: int
     date: str | None
     grade: AccidentGrade | None
-    criteria_missing: tuple[str, ...]
 
 
 @dataclass
@@ -41,7 +40,6 @@ class Derivation:
     accidents: list[AccidentResult] = field(default_factory=list)
     overdue_hazards: list[int] = field(default_factory=list)
     listing_current: bool = False
-    listing_ends: dt.date | None = None
     triples: set[Triple] = field(default_factory=set)
     reference_triples: set[Triple] = field(default_factory=set)
 
@@ -145,7 +143,13 @@ def _hazard_units(d: Derivation, kb: KnowledgeBase, profile: dict[str, Any]) -> 
             t.add((d.node("hazardous_chemicals", h.index), RDF.type, SK.UnclassifiedHolding))
         for c in unit.contributions:
             if c.beta_source == "fallback":
-                t.add((d.node("hazardous_chemicals", c.holding.index), RDF.type, SK.FallbackBetaHolding))
+                t.add(
+                    (
+                        d.node("hazardous_chemicals", c.holding.index),
+                        RDF.type,
+                        SK.FallbackBetaHolding,
+                    )
+                )
         if unit.s is not None:
             t.add((node, SK.sValue, Literal(unit.s)))
         for ci, c in enumerate(unit.contributions):
@@ -193,10 +197,7 @@ def _accidents(d: Derivation, kb: KnowledgeBase, accidents: list[dict[str, Any]]
             a.get("serious_injuries"),
             Decimal(str(loss)) if loss is not None else None,
         )
-        missing = tuple(
-            k for k in ("deaths", "serious_injuries", "direct_loss_10k_cny") if a.get(k) is None
-        )
-        d.accidents.append(AccidentResult(i, a.get("date"), grade, missing))
+        d.accidents.append(AccidentResult(i, a.get("date"), grade))
         if grade is not None:
             d.triples.add((d.node("accidents", i), SK.accidentGrade, URIRef(grade.iri)))
 
@@ -226,7 +227,6 @@ def _credit_listing(d: Derivation, listing: dict[str, Any] | None, term_years: i
     removed = listing.get("removed_on")
     if removed:
         ends = min(ends, dt.date.fromisoformat(removed))
-    d.listing_ends = ends
     d.triples.add(
         (d.node("credit_listing"), SK.listingEnds, Literal(ends.isoformat(), datatype=XSD.date))
     )

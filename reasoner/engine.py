@@ -108,7 +108,7 @@ class Engine:
         for t in set(asserted) | set(inferred) | reference:
             data.add(t)
         validate = self.rules.validate_reference if with_pyshacl else self.rules.validate
-        findings = validate(_copy(data))
+        findings = validate(data)
         for triple in self._result_triples(findings):
             data.add(triple)
 
@@ -194,13 +194,6 @@ class Engine:
         g.add((SOFTWARE, RDF.type, PROV.SoftwareAgent))
         g.add((SOFTWARE, SK.softwareVersion, Literal(__version__)))
         g.add((URIRef(inferred_graph_iri(code)), PROV.wasGeneratedBy, activity))
-
-
-def _copy(graph: Graph) -> Graph:
-    out = Graph()
-    for t in graph:
-        out.add(t)
-    return out
 
 
 def path_of(node: URIRef, credit_code: str) -> str:

@@ -7,7 +7,6 @@ read from them with SPARQL once, so a check costs dictionary look-ups, not graph
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -37,7 +36,6 @@ class IndustryClass:
     label: str
     chain: tuple[str, ...]  # this code and every broader one, nearest first (codes)
     sector: str | None  # IRI of the skc:sector-* concept
-    sector_confidence: str
     types: tuple[str, ...]  # rdf:types of this class and its broader classes (IRIs)
 
 
@@ -169,12 +167,11 @@ class KnowledgeBase:
 
     def _read_industries(self) -> None:
         rows = self.select(
-            """SELECT ?c ?code ?label ?broader ?sector ?conf WHERE {
+            """SELECT ?c ?code ?label ?broader ?sector WHERE {
                  ?c a sk:IndustryClass ; skos:notation ?code .
                  OPTIONAL { ?c skos:prefLabel ?label }
                  OPTIONAL { ?c skos:broader/skos:notation ?broader }
-                 OPTIONAL { ?c sk:sectorGroup ?sector }
-                 OPTIONAL { ?c sk:sectorConfidence ?conf } }"""
+                 OPTIONAL { ?c sk:sectorGroup ?sector } }"""
         )
         types: dict[str, set[str]] = {}
         for row in self.select(
@@ -194,9 +191,6 @@ class KnowledgeBase:
                 label=row.get("label", ""),
                 chain=tuple(chain),
                 sector=info[decider]["sector"] if decider else None,
-                sector_confidence=(
-                    info[decider].get("conf", "verified") if decider else "verified"
-                ),
                 types=tuple(sorted({t for c in chain for t in types.get(c, ())})),
             )
 
@@ -324,7 +318,3 @@ def normalise_name(name: str) -> str:
     """Substance names compared without spaces, brackets or case."""
     table = str.maketrans("", "", " \t（）()[]【】,，;；")
     return name.translate(table).lower()
-
-
-def load_json(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))

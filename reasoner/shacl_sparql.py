@@ -178,9 +178,6 @@ class ShapeCompiler:
             )
         return out
 
-    def is_property_shape(self, shape: Node) -> bool:
-        return self.g.value(shape, SH.path) is not None
-
     def deactivated(self, shape: Node) -> bool:
         return self.g.value(shape, SH.deactivated) == Literal(True)
 

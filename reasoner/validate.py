@@ -42,10 +42,6 @@ class Rule:
     pack: str = ""
     enabled: bool = True
 
-    @property
-    def family(self) -> str:
-        return self.rule_id.split("-", 1)[0]
-
 
 @dataclass(frozen=True)
 class Finding:
@@ -176,8 +172,9 @@ class RuleSet:
         return self.validate_store(store)
 
     def validate_reference(self, data: Graph) -> list[Finding]:
-        """Validate ``data`` with pySHACL, the reference engine (``data`` is modified: the
-        parameter lists are added to it)."""
+        """Validate ``data`` with pySHACL, the reference engine. pySHACL cannot read list-valued
+        parameters from the shapes graph, so they are added to a copy of ``data``."""
+        data = Graph() + data
         for cell in self.parameter_lists:
             data.add(cell)
         _, report, _ = pyshacl_validate(
