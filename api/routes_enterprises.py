@@ -135,7 +135,8 @@ def get_explanation(
     profile = _stored_profile(svc, who, credit_code)
     report = svc.repository.report(credit_code) or {}
     day = parse_date(report.get("as_of"))
-    result = svc.checker.check(profile, day)
+    policy = (report.get("risk") or {}).get("policy")
+    result = svc.checker.check(profile, day, policy)
     return explain(result.assessment, svc.checker.engine.context.key_of).to_json()
 
 
