@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from rdflib import BNode, Graph, Literal, URIRef
+import pyoxigraph as ox
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, SH, SKOS, XSD
 
 from safetykg import __version__
@@ -24,20 +27,56 @@ from .ingest import InputError, ProfileContext, ProfileMapper, ProfileValidator,
 from .instance_rules import InstanceRules, closed_tbox
 from .kb import KnowledgeBase
 from .resources import context_path, ontology_dir, profile_schema_path, turtle_files
-from .risk import LEVEL_BY_NAME, Policy, PolicyError, RiskResult, assess_risk, load_policies
+from .risk import (
+    LEVEL_BY_NAME,
+    Policy,
+    PolicyError,
+    RiskResult,
+    conclude,
+    load_policies,
+    reasons_in_store,
+)
 from .rule_packs import assemble
+from .terms import iri_value, nt, nt_iri, nt_lines, nt_literal, nt_triple
 from .validate import Finding, RuleSet
 from .vocab import ENT, SK, SKC, SOFTWARE, bind_prefixes, enterprise_iri, inferred_graph_iri
 
 DEFAULT_POLICY = "guangdong-2021"
 
 
+Triple = tuple[str, str, str]
+RDF_TYPE, KEY_PATH, RULE_ID = nt(RDF.type), nt(SK.keyPath), nt(SK.ruleId)
+SH_RESULT, SH_FOCUS = nt(SH.ValidationResult), nt(SH.focusNode)
+SH_SEVERITY, SH_SOURCE = nt(SH.resultSeverity), nt(SH.sourceShape)
+
+
+@dataclass
+class EnterpriseFacts:
+    """One enterprise before validation: its asserted triples, what inference adds to them
+    (derivation and OWL RL), and the reference triples its validation needs; N-Triples terms."""
+
+    profile: dict[str, Any]
+    day: dt.date
+    asserted: list[Triple]
+    inferred: list[Triple]
+    derivation: Derivation
+    reference: set[Triple]
+
+    @property
+    def credit_code(self) -> str:
+        return self.profile["credit_code"]
+
+    def data(self) -> Iterable[Triple]:
+        """What its validation and risk rules read."""
+        return chain(self.asserted, self.inferred, self.reference)
+
+
 @dataclass
 class Assessment:
     profile: dict[str, Any]
     as_of: dt.date
-    asserted: Graph
-    inferred: Graph
+    asserted_triples: list[Triple]
+    inferred_triples: list[Triple]
     derivation: Derivation
     findings: list[Finding]
     risk: RiskResult
@@ -50,11 +89,27 @@ class Assessment:
     def conforms(self) -> bool:
         return not any(f.severity == "Violation" and not f.rule.is_gap for f in self.findings)
 
+    @cached_property
+    def asserted(self) -> Graph:
+        return _graph(self.asserted_triples)
+
+    @cached_property
+    def inferred(self) -> Graph:
+        return _graph(self.inferred_triples)
+
     def types(self) -> set[str]:
-        node = enterprise_iri(self.credit_code)
-        return {str(o) for o in self.inferred.objects(node, RDF.type)} | {
-            str(o) for o in self.asserted.objects(node, RDF.type)
+        node = nt_iri(enterprise_iri(self.credit_code))
+        return {
+            iri_value(o)
+            for s, p, o in chain(self.asserted_triples, self.inferred_triples)
+            if s == node and p == RDF_TYPE
         }
+
+
+def _graph(triples: list[Triple]) -> Graph:
+    graph = Graph()
+    bind_prefixes(graph)
+    return graph.parse(data=nt_lines(triples), format="nt")
 
 
 class Engine:
@@ -74,6 +129,14 @@ class Engine:
         self.rule_base = assemble(extra_rule_dirs, self.kb)
         self.rules = RuleSet(self.rule_base.files, self.rule_base.disabled, self.rule_base.pack_of)
         self.policies = load_policies(self.kb)
+        self.grade_labels = {
+            nt_triple(t)
+            for g in self.kb.accident_grades
+            for t in (
+                (URIRef(g.iri), SK.rank, Literal(g.rank)),
+                (URIRef(g.iri), SKOS.altLabel, Literal(g.zh, lang="zh")),
+            )
+        }
 
     def policy(self, name: str | None) -> Policy:
         name = name or DEFAULT_POLICY
@@ -95,105 +158,150 @@ class Engine:
         policy: str | None = None,
         with_pyshacl: bool = False,
     ) -> Assessment:
-        """Assess one enterprise. ``with_pyshacl=True`` validates with pySHACL (the reference
-        engine) instead of the compiled SPARQL shapes: slower, and the yardstick the compiled
-        path is tested against."""
-        profile = self.parse_profile(profile)
+        """Assess one enterprise (``assess_many`` with one profile)."""
+        return self.assess_many([profile], as_of, policy, with_pyshacl)[0]
+
+    def assess_many(
+        self,
+        profiles: Sequence[dict[str, Any]],
+        as_of: dt.date | None = None,
+        policy: str | None = None,
+        with_pyshacl: bool = False,
+    ) -> list[Assessment]:
+        """Assess enterprises set-at-a-time: each one's facts are built in Python, then all of
+        them go into one Oxigraph store, one graph per enterprise, where every compiled SHACL
+        query and every risk rule runs once for the whole batch. ``with_pyshacl=True``
+        validates each enterprise with pySHACL (the reference engine) instead: slower, and the
+        yardstick the compiled path is tested against. Raises ``InputError`` for the first
+        invalid profile."""
         chosen = self.policy(policy)
-        day = as_of_date(profile, as_of)
-        enterprise = enterprise_iri(profile["credit_code"])
-        asserted, inferred, derivation, reference = self.infer(profile, day)
-
-        data = Graph()
-        for t in set(asserted) | set(inferred) | reference:
-            data.add(t)
-        validate = self.rules.validate_reference if with_pyshacl else self.rules.validate
-        findings = validate(data)
-        for triple in self._result_triples(findings):
-            data.add(triple)
-
-        std_grade = standardization_grade(profile, day)
-        types = {str(o) for o in data.objects(enterprise, RDF.type)}
-        risk = assess_risk(chosen, data, enterprise, day, std_grade, types)
-        self._describe_risk(inferred, enterprise, risk, day)
-        return Assessment(profile, day, asserted, inferred, derivation, findings, risk)
-
-    def infer(
-        self, profile: dict[str, Any], day: dt.date
-    ) -> tuple[Graph, Graph, Derivation, set[tuple]]:
-        """The asserted and inferred graphs of a checked profile, its derivation, and the
-        reference triples its validation needs; what ``assess`` validates (bench/ uses it
-        alone, to build a province's graphs without pySHACL)."""
-        code = profile["credit_code"]
-        enterprise = enterprise_iri(code)
-        asserted = self.mapper.to_graph(profile)
-        derivation = derive(profile, self.kb, day)
-        key_paths = {
-            (node, SK.keyPath, Literal(path_of(node, code)))
-            for node in set(asserted.subjects())
-            if isinstance(node, URIRef)
-        }
-        reference = derivation.reference_triples | self._accident_grade_labels()
-        base = set(asserted) | derivation.triples | reference
-        owl = {
-            t for t in self.instance_rules.inferred(base) if str(t[0]).startswith(str(enterprise))
-        }
-        inferred = Graph()
-        bind_prefixes(inferred)
-        for t in derivation.triples | owl | key_paths:
-            inferred.add(t)
-        return asserted, inferred, derivation, reference
-
-    def _accident_grade_labels(self) -> set[tuple]:
-        out = set()
-        for g in self.kb.accident_grades:
-            iri = URIRef(g.iri)
-            out.add((iri, SK.rank, Literal(g.rank)))
-            out.add((iri, SKOS.altLabel, Literal(g.zh, lang="zh")))
+        facts = [self.infer(self.parse_profile(p), as_of_date(p, as_of)) for p in profiles]
+        store = ox.Store()
+        for f in facts:
+            store.load(
+                nt_lines(f.data()),
+                format=ox.RdfFormat.N_TRIPLES,
+                to_graph=ox.NamedNode(enterprise_iri(f.credit_code)),
+            )
+        findings = (
+            {f.credit_code: self.rules.validate_reference(_graph(list(f.data()))) for f in facts}
+            if with_pyshacl
+            else self.rules.validate_batch(store, mentioned(facts))
+        )
+        for f in facts:
+            store.load(
+                nt_lines(result_triples(findings.get(f.credit_code, []))),
+                format=ox.RdfFormat.N_TRIPLES,
+                to_graph=ox.NamedNode(enterprise_iri(f.credit_code)),
+            )
+        reasons = {day: reasons_in_store(chosen, store, day) for day in {f.day for f in facts}}
+        out = []
+        for f in facts:
+            enterprise = str(enterprise_iri(f.credit_code))
+            node = nt_iri(enterprise)
+            types = {iri_value(o) for s, p, o in f.data() if s == node and p == RDF_TYPE}
+            risk = conclude(
+                chosen,
+                reasons[f.day].get(enterprise, []),
+                standardization_grade(f.profile, f.day),
+                types,
+            )
+            inferred = [*f.inferred, *describe_risk(f.credit_code, risk, f.day)]
+            out.append(
+                Assessment(
+                    f.profile,
+                    f.day,
+                    f.asserted,
+                    inferred,
+                    f.derivation,
+                    findings.get(f.credit_code, []),
+                    risk,
+                )
+            )
         return out
 
-    def _result_triples(self, findings: list[Finding]) -> Iterable[tuple]:
-        for f in findings:
-            r = BNode()
-            yield (r, RDF.type, SH.ValidationResult)
-            yield (r, SH.focusNode, f.focus)
-            yield (r, SH.resultSeverity, SH[f.severity])
-            yield (r, SH.sourceShape, f.rule.shape)
-            yield (r, SK.ruleId, Literal(f.rule.rule_id))
+    def infer(self, profile: dict[str, Any], day: dt.date) -> EnterpriseFacts:
+        """The facts of a checked profile before validation (bench/ uses it alone)."""
+        code = profile["credit_code"]
+        prefix = nt_iri(enterprise_iri(code))[:-1]
+        asserted = self.mapper.triples(profile)
+        derivation = derive(profile, self.kb, day)
+        derived = {nt_triple(t) for t in derivation.triples}
+        reference = {nt_triple(t) for t in derivation.reference_triples} | self.grade_labels
+        key_paths = {
+            (s, KEY_PATH, nt_literal(path_of(URIRef(iri_value(s)), code))) for s, _, _ in asserted
+        }
+        owl = {
+            t
+            for t in self.instance_rules.inferred(chain(asserted, derived, reference))
+            if t[0].startswith(prefix)
+        }
+        inferred = list(derived | owl | key_paths)
+        return EnterpriseFacts(profile, day, asserted, inferred, derivation, reference)
 
-    def _describe_risk(self, g: Graph, enterprise: URIRef, risk: RiskResult, day: dt.date) -> None:
-        code = str(enterprise)[len(str(ENT)) :]
-        node = URIRef(f"{enterprise}/risk")
-        activity = URIRef(f"{inferred_graph_iri(code)}#activity")
-        g.add((enterprise, SK.riskAssessment, node))
-        g.add((node, RDF.type, SK.RiskAssessment))
-        g.add((node, SK.riskLevel, SKC[f"risk-{risk.level}"]))
-        g.add((node, SK.inspectionClass, SKC[f"class-{risk.inspection_class}"]))
-        if risk.min_per_year is not None:
-            g.add((node, SK.minInspectionsPerYear, Literal(risk.min_per_year)))
-        if risk.max_per_year is not None:
-            g.add((node, SK.maxInspectionsPerYear, Literal(risk.max_per_year)))
-        g.add((node, SK.policyProfile, URIRef(risk.policy.iri)))
-        g.add((node, SK.asOf, Literal(day.isoformat(), datatype=XSD.date)))
-        g.add((node, PROV.wasGeneratedBy, activity))
-        for i, reason in enumerate(risk.reasons):
-            rnode = URIRef(f"{node}/reasons/{i}")
-            g.add((node, SK.reason, rnode))
-            g.add((rnode, RDF.type, SK.Reason))
-            g.add((rnode, SK.rule, Literal(reason.rule_id)))
-            g.add((rnode, SK.riskLevel, SKC[f"risk-{reason.level}"]))
-            for b in reason.because:
-                g.add((rnode, SK.because, Literal(b)))
-            for fact in reason.facts:
-                g.add((rnode, PROV.wasDerivedFrom, fact))
-        g.add((activity, RDF.type, PROV.Activity))
-        g.add((activity, PROV.used, enterprise))
-        g.add((activity, PROV.used, URIRef(risk.policy.iri)))
-        g.add((activity, PROV.wasAssociatedWith, SOFTWARE))
-        g.add((activity, SK.asOf, Literal(day.isoformat(), datatype=XSD.date)))
-        g.add((SOFTWARE, RDF.type, PROV.SoftwareAgent))
-        g.add((SOFTWARE, SK.softwareVersion, Literal(__version__)))
-        g.add((URIRef(inferred_graph_iri(code)), PROV.wasGeneratedBy, activity))
+
+def mentioned(facts: Iterable[EnterpriseFacts]) -> set[str]:
+    """The classes and predicates the enterprises' data mentions (``shacl_sparql.run``)."""
+    out: set[str] = set()
+    for f in facts:
+        for _, p, o in f.data():
+            out.add(p)
+            if p == RDF_TYPE:
+                out.add(o)
+    return {iri_value(t) for t in out}
+
+
+def result_triples(findings: Iterable[Finding]) -> Iterator[Triple]:
+    """Validation results as the risk rules read them (W3C SHACL report vocabulary)."""
+    for i, f in enumerate(findings):
+        r = f"_:result{i}"
+        yield (r, RDF_TYPE, SH_RESULT)
+        yield (r, SH_FOCUS, nt(f.focus))
+        yield (r, SH_SEVERITY, nt(SH[f.severity]))
+        yield (r, SH_SOURCE, nt(f.rule.shape))
+        yield (r, RULE_ID, nt_literal(f.rule.rule_id))
+
+
+def describe_risk(credit_code: str, risk: RiskResult, day: dt.date) -> list[Triple]:
+    """The risk conclusion with its reasons and provenance, for the inferred graph."""
+    enterprise = enterprise_iri(credit_code)
+    node = URIRef(f"{enterprise}/risk")
+    activity = URIRef(f"{inferred_graph_iri(credit_code)}#activity")
+    date = Literal(day.isoformat(), datatype=XSD.date)
+    g = [
+        (enterprise, SK.riskAssessment, node),
+        (node, RDF.type, SK.RiskAssessment),
+        (node, SK.riskLevel, SKC[f"risk-{risk.level}"]),
+        (node, SK.inspectionClass, SKC[f"class-{risk.inspection_class}"]),
+        (node, SK.policyProfile, URIRef(risk.policy.iri)),
+        (node, SK.asOf, date),
+        (node, PROV.wasGeneratedBy, activity),
+    ]
+    if risk.min_per_year is not None:
+        g.append((node, SK.minInspectionsPerYear, Literal(risk.min_per_year)))
+    if risk.max_per_year is not None:
+        g.append((node, SK.maxInspectionsPerYear, Literal(risk.max_per_year)))
+    for i, reason in enumerate(risk.reasons):
+        rnode = URIRef(f"{node}/reasons/{i}")
+        g += [
+            (node, SK.reason, rnode),
+            (rnode, RDF.type, SK.Reason),
+            (rnode, SK.rule, Literal(reason.rule_id)),
+            (rnode, SK.riskLevel, SKC[f"risk-{reason.level}"]),
+        ]
+        g += [(rnode, SK.because, Literal(b)) for b in reason.because]
+        g += [(rnode, PROV.wasDerivedFrom, fact) for fact in reason.facts]
+    g += [
+        (activity, RDF.type, PROV.Activity),
+        (activity, PROV.used, enterprise),
+        (activity, PROV.used, URIRef(risk.policy.iri)),
+        (activity, PROV.wasAssociatedWith, SOFTWARE),
+        (activity, SK.asOf, date),
+        (SOFTWARE, RDF.type, PROV.SoftwareAgent),
+        (SOFTWARE, SK.softwareVersion, Literal(__version__)),
+        (URIRef(inferred_graph_iri(credit_code)), PROV.wasGeneratedBy, activity),
+    ]
+    return [nt_triple(t) for t in g]
 
 
 def path_of(node: URIRef, credit_code: str) -> str:

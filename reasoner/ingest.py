@@ -23,11 +23,15 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
 from .codes import credit_code_problem
+from .terms import nt_iri, nt_lines, nt_literal
 from .vocab import ENT, SK, SKC, bind_prefixes
 
 JSON = dict[str, Any]
 MAX_DEPTH = 8
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+XSD_BOOLEAN, XSD_INTEGER, XSD_DOUBLE = str(XSD.boolean), str(XSD.integer), str(XSD.double)
+RDF_TYPE, ENTERPRISE = nt_iri(RDF.type), nt_iri(SK.Enterprise)
+NONE, NONE_REPORTED = nt_iri(SKC.none), nt_iri(SK.noneReported)
 
 
 @dataclass(frozen=True)
@@ -96,73 +100,78 @@ class ProfileContext:
         self.value_of: dict[URIRef, str] = {iri: k for k, iri in self.values.items()}
 
 
-def json_literal(value: Any, datatype: str | None) -> Literal:
-    """A JSON scalar as the RDF literal a JSON-LD processor produces for it."""
+def json_literal(value: Any, datatype: str | None) -> str:
+    """A JSON scalar as the RDF literal (N-Triples form) a JSON-LD processor produces for it."""
     if datatype:
-        return Literal(str(value), datatype=URIRef(datatype))
+        return nt_literal(str(value), datatype)
     if isinstance(value, bool):
-        return Literal(value)
+        return nt_literal("true" if value else "false", XSD_BOOLEAN)
     if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
-        return Literal(int(value))
+        return nt_literal(str(int(value)), XSD_INTEGER)
     if isinstance(value, float):
-        return Literal(value, datatype=XSD.double)
-    return Literal(value)
+        return nt_literal(str(Literal(value, datatype=XSD.double)), XSD_DOUBLE)
+    return nt_literal(value)
 
 
 class ProfileMapper:
-    """Maps profile documents to RDF and back, following the context."""
+    """Maps profile documents to RDF and back, following the context.
+
+    The forward mapping yields triples of N-Triples terms (reasoner/terms.py): the bulk import
+    and the batch assessment write them to Oxigraph as text without building rdflib graphs.
+    """
 
     def __init__(self, context: ProfileContext, schema: JSON) -> None:
         self.context = context
         self.schema = schema
+        self._iri = {k: nt_iri(t.iri) for k, t in context.terms.items()}
+        self._value = {k: nt_iri(v) for k, v in context.values.items()}
 
-    def node_iri(self, credit_code: str, parts: Iterable[str | int]) -> URIRef:
-        suffix = "/".join(str(p) for p in parts)
-        return URIRef(f"{ENT[credit_code]}/{suffix}") if suffix else ENT[credit_code]
+    def triples(self, profile: JSON) -> list[tuple[str, str, str]]:
+        """The asserted triples of one (already validated) profile, as N-Triples terms."""
+        base = f"{ENT}{profile['credit_code']}"
+        out = [(f"<{base}>", RDF_TYPE, ENTERPRISE)]
+        self._object_triples(out, base, profile)
+        return out
 
     def to_graph(self, profile: JSON, graph: Graph | None = None) -> Graph:
-        """The asserted triples of one (already validated) profile."""
+        """The asserted triples of one (already validated) profile as an rdflib graph."""
         graph = graph if graph is not None else Graph()
         bind_prefixes(graph)
-        code = profile["credit_code"]
-        subject = self.node_iri(code, [])
-        graph.add((subject, RDF.type, SK.Enterprise))
-        for triple in self._object_triples(code, subject, profile, []):
-            graph.add(triple)
+        graph.parse(data=nt_lines(self.triples(profile)), format="nt")
         return graph
 
-    def _object_triples(
-        self, code: str, subject: URIRef, obj: JSON, parts: list[str | int]
-    ) -> Iterator[tuple]:
+    def _object_triples(self, out: list, node: str, obj: JSON) -> None:
+        """``node`` is the IRI of ``obj``; nested objects get ``node/key`` or ``node/key/i``."""
+        subject = f"<{node}>"
         for key, value in obj.items():
             term = self.context.terms.get(key)
             if term is None or value is None:
                 continue
+            predicate = self._iri[key]
             if isinstance(value, list):
                 if not value:
-                    yield (
-                        (subject, term.iri, SKC.none)
+                    out.append(
+                        (subject, predicate, NONE)
                         if term.coerce == "@vocab"
-                        else (subject, SK.noneReported, term.iri)
+                        else (subject, NONE_REPORTED, predicate)
                     )
                 for i, item in enumerate(value):
-                    yield from self._value_triples(code, subject, term, item, [*parts, key, i])
+                    self._value_triples(out, subject, predicate, term, item, f"{node}/{key}/{i}")
             else:
-                yield from self._value_triples(code, subject, term, value, [*parts, key])
+                self._value_triples(out, subject, predicate, term, value, f"{node}/{key}")
 
     def _value_triples(
-        self, code: str, subject: URIRef, term: Term, value: Any, parts: list[str | int]
-    ) -> Iterator[tuple]:
+        self, out: list, subject: str, predicate: str, term: Term, value: Any, node: str
+    ) -> None:
         if value is None:
             return
         if isinstance(value, dict):
-            node = self.node_iri(code, parts)
-            yield (subject, term.iri, node)
-            yield from self._object_triples(code, node, value, parts)
+            out.append((subject, predicate, f"<{node}>"))
+            self._object_triples(out, node, value)
         elif term.coerce == "@vocab":
-            yield (subject, term.iri, self.context.values[str(value)])
+            out.append((subject, predicate, self._value[str(value)]))
         else:
-            yield (subject, term.iri, json_literal(value, term.coerce))
+            out.append((subject, predicate, json_literal(value, term.coerce)))
 
     def from_graph(self, graph: Graph) -> list[JSON]:
         """Profiles of every enterprise (a node with ``sk:creditCode``) in an RDF graph."""

@@ -17,12 +17,16 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import owlrl
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS
 
+from .terms import nt
+
 Triple = tuple
 IGNORED_TYPES = {OWL.Thing, RDFS.Resource, OWL.NamedIndividual}
+IGNORED_NT = {nt(t) for t in IGNORED_TYPES}
+RDF_TYPE, THING = nt(RDF.type), nt(OWL.Thing)
 
 
 def cache_dir() -> Path:
@@ -65,104 +69,114 @@ def closed_tbox(files: Iterable[Path]) -> Graph:
 
 
 class InstanceRules:
-    """TBox tables compiled from a closed ontology, and the fixpoint over instance triples."""
+    """TBox tables compiled from a closed ontology, and the fixpoint over instance triples.
+
+    Terms are N-Triples strings (reasoner/terms.py): the fast path never builds rdflib terms.
+    Every rule is driven by the triple that arrives on the agenda, joins included (a type
+    arriving for an object re-checks the someValuesFrom restrictions of its incoming edges), so
+    one pass over the agenda reaches the fixpoint.
+    """
 
     def __init__(self, tbox: Graph) -> None:
-        self.superclasses: dict[URIRef, set] = defaultdict(set)
-        for c, d in tbox.subject_objects(RDFS.subClassOf):
-            if c != d and d not in IGNORED_TYPES:
-                self.superclasses[c].add(d)
-        self.superproperties: dict[URIRef, set] = defaultdict(set)
-        for p, q in tbox.subject_objects(RDFS.subPropertyOf):
-            if p != q:
-                self.superproperties[p].add(q)
-        self.inverse: dict[URIRef, set] = defaultdict(set)
-        for p, q in tbox.subject_objects(OWL.inverseOf):
-            self.inverse[p].add(q)
-            self.inverse[q].add(p)
-        self.domain: dict[URIRef, set] = defaultdict(set)
-        for p, c in tbox.subject_objects(RDFS.domain):
-            if c not in IGNORED_TYPES:
-                self.domain[p].add(c)
-        self.range: dict[URIRef, set] = defaultdict(set)
-        for p, c in tbox.subject_objects(RDFS.range):
-            if c not in IGNORED_TYPES and (c, RDF.type, RDFS.Datatype) not in tbox:
-                self.range[p].add(c)
-        self.transitive = set(tbox.subjects(RDF.type, OWL.TransitiveProperty))
+        def table(pairs) -> dict[str, set[str]]:
+            out: dict[str, set[str]] = defaultdict(set)
+            for k, v in pairs:
+                out[nt(k)].add(nt(v))
+            return dict(out)
+
+        ignored = IGNORED_TYPES
+        self.superclasses = table(
+            (c, d) for c, d in tbox.subject_objects(RDFS.subClassOf) if c != d and d not in ignored
+        )
+        self.superproperties = table(
+            (p, q) for p, q in tbox.subject_objects(RDFS.subPropertyOf) if p != q
+        )
+        inverse = list(tbox.subject_objects(OWL.inverseOf))
+        self.inverse = table([*inverse, *((q, p) for p, q in inverse)])
+        self.domain = table(
+            (p, c) for p, c in tbox.subject_objects(RDFS.domain) if c not in ignored
+        )
+        self.range = table(
+            (p, c)
+            for p, c in tbox.subject_objects(RDFS.range)
+            if c not in ignored and (c, RDF.type, RDFS.Datatype) not in tbox
+        )
+        self.transitive = {nt(p) for p in tbox.subjects(RDF.type, OWL.TransitiveProperty)}
         self.has_value: dict[tuple, set] = defaultdict(set)  # (p, v) -> restriction classes
-        self.value_of: dict[URIRef, list] = defaultdict(list)  # restriction -> [(p, v)]
-        self.some_values: dict[URIRef, list] = defaultdict(list)  # p -> [(filler, restriction)]
+        self.value_of: dict[str, list] = defaultdict(list)  # restriction -> [(p, v)]
+        self.some_values: dict[str, list] = defaultdict(list)  # p -> [(filler, restriction)]
+        self.svf_by_filler: dict[str, list] = defaultdict(list)  # filler -> [(p, restriction)]
         for r in tbox.subjects(RDF.type, OWL.Restriction):
             p = tbox.value(r, OWL.onProperty)
             v = tbox.value(r, OWL.hasValue)
             if p is not None and v is not None:
-                self.has_value[(p, v)].add(r)
-                self.value_of[r].append((p, v))
+                self.has_value[(nt(p), nt(v))].add(nt(r))
+                self.value_of[nt(r)].append((nt(p), nt(v)))
             filler = tbox.value(r, OWL.someValuesFrom)
             if p is not None and filler is not None:
-                self.some_values[p].append((filler, r))
-        self.intersections: list[tuple[URIRef, tuple]] = []
+                self.some_values[nt(p)].append((nt(filler), nt(r)))
+                self.svf_by_filler[nt(filler)].append((nt(p), nt(r)))
+        self.intersections_with: dict[str, list] = defaultdict(list)  # part -> [(class, parts)]
         for c, head in tbox.subject_objects(OWL.intersectionOf):
-            self.intersections.append((c, tuple(Collection(tbox, head))))
+            parts = tuple(nt(x) for x in Collection(tbox, head))
+            for part in parts:
+                self.intersections_with[part].append((nt(c), parts))
 
     def closure(self, triples: Iterable[Triple]) -> set[Triple]:
         """Every triple OWL RL entails from ``triples`` under the compiled TBox (input included)."""
-        facts: set[Triple] = set(triples)
-        agenda = list(facts)
+        facts: set[Triple] = set()
+        agenda = list(triples)
         types: dict = defaultdict(set)
         out_edges: dict = defaultdict(set)
+        in_edges: dict = defaultdict(set)  # o -> {(s, p)}
         successors: dict = defaultdict(set)  # (p, s) -> {o} for transitive p
         predecessors: dict = defaultdict(set)  # (p, o) -> {s}
-        for s, p, o in facts:
-            if p == RDF.type:
+        get = dict.get
+        while agenda:
+            t = agenda.pop()
+            if t in facts:
+                continue
+            facts.add(t)
+            s, p, o = t
+            if p == RDF_TYPE:
                 types[s].add(o)
-
-        def add(t: Triple) -> None:
-            if t not in facts:
-                facts.add(t)
-                agenda.append(t)
-
-        while True:
-            while agenda:
-                s, p, o = agenda.pop()
-                if p == RDF.type:
-                    types[s].add(o)
-                    for sup in self.superclasses.get(o, ()):
-                        add((s, RDF.type, sup))
-                    for q, v in self.value_of.get(o, ()):
-                        add((s, q, v))
-                    continue
-                out_edges[s].add((p, o))
-                for q in self.superproperties.get(p, ()):
-                    add((s, q, o))
-                if not isinstance(o, Literal):
-                    for q in self.inverse.get(p, ()):
-                        add((o, q, s))
-                    for c in self.range.get(p, ()):
-                        add((o, RDF.type, c))
-                for c in self.domain.get(p, ()):
-                    add((s, RDF.type, c))
-                for r in self.has_value.get((p, o), ()):
-                    add((s, RDF.type, r))
-                if p in self.transitive:
-                    successors[(p, s)].add(o)
-                    predecessors[(p, o)].add(s)
-                    for before in list(predecessors[(p, s)]):
-                        add((before, p, o))
-                    for after in list(successors[(p, o)]):
-                        add((s, p, after))
-            # rules that join several facts: svf and intersections, then re-run the agenda
-            for s, edges in list(out_edges.items()):
-                for p, o in list(edges):
-                    for filler, r in self.some_values.get(p, ()):
-                        if filler == OWL.Thing or filler in types.get(o, ()):
-                            add((s, RDF.type, r))
-            for c, parts in self.intersections:
-                for s, ts in list(types.items()):
-                    if c not in ts and all(part in ts for part in parts):
-                        add((s, RDF.type, c))
-            if not agenda:
-                return facts
+                for sup in get(self.superclasses, o, ()):
+                    agenda.append((s, RDF_TYPE, sup))
+                for q, v in self.value_of.get(o, ()):
+                    agenda.append((s, q, v))
+                for q, r in self.svf_by_filler.get(o, ()):
+                    for subject, edge in in_edges.get(s, ()):
+                        if edge == q:
+                            agenda.append((subject, RDF_TYPE, r))
+                for c, parts in self.intersections_with.get(o, ()):
+                    own = types[s]
+                    if all(part in own for part in parts):
+                        agenda.append((s, RDF_TYPE, c))
+                continue
+            out_edges[s].add((p, o))
+            for q in get(self.superproperties, p, ()):
+                agenda.append((s, q, o))
+            if o[0] != '"':
+                in_edges[o].add((s, p))
+                for q in get(self.inverse, p, ()):
+                    agenda.append((o, q, s))
+                for c in get(self.range, p, ()):
+                    agenda.append((o, RDF_TYPE, c))
+            for c in get(self.domain, p, ()):
+                agenda.append((s, RDF_TYPE, c))
+            for r in self.has_value.get((p, o), ()):
+                agenda.append((s, RDF_TYPE, r))
+            for filler, r in self.some_values.get(p, ()):
+                if filler == THING or filler in types.get(o, ()):
+                    agenda.append((s, RDF_TYPE, r))
+            if p in self.transitive:
+                successors[(p, s)].add(o)
+                predecessors[(p, o)].add(s)
+                for before in list(predecessors[(p, s)]):
+                    agenda.append((before, p, o))
+                for after in list(successors[(p, o)]):
+                    agenda.append((s, p, after))
+        return facts
 
     def inferred(self, triples: Iterable[Triple]) -> set[Triple]:
         """Only the new triples, without types that say nothing (owl:Thing) or blank restrictions."""
@@ -170,5 +184,5 @@ class InstanceRules:
         return {
             t
             for t in self.closure(given) - given
-            if not (t[1] == RDF.type and (t[2] in IGNORED_TYPES or isinstance(t[2], BNode)))
+            if not (t[1] == RDF_TYPE and (t[2] in IGNORED_NT or t[2].startswith("_:")))
         }

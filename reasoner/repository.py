@@ -1,6 +1,7 @@
 """Enterprise records over the store: submit (validate, assess, store, audit), read, list, delete.
 
-An enterprise is its asserted graph and its inferred graph; the check report made when it was
+An enterprise is its asserted graph, its source graph (the document as submitted) and its
+inferred graph; the check report made when it was
 stored is kept in the inferred graph (``sk:checkReport`` on the assessment activity), so the
 report, the facts and the data always change together in one update.
 """
@@ -13,16 +14,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import Literal, URIRef
 from rdflib.namespace import RDF
 
 from .audit import AuditLog
+from .engine import Assessment
 from .ingest import InputError, InputProblem
 from .service import Checker, CheckResult
-from .store import Store
+from .store import Store, StoredEnterprise
+from .terms import nt, nt_iri, nt_lines, nt_literal
 from .tokens import Principal
 from .vocab import SK, SKC, enterprise_iri, inferred_graph_iri
 
+CHECK_REPORT = nt(SK.checkReport)
 MAX_PAGE_SIZE = 500
 LEVELS = ("red", "orange", "yellow", "blue")
 CLASSES = ("key", "general")
@@ -52,6 +55,21 @@ class Page:
     total: int
 
 
+def stored(assessment: Assessment, report: dict[str, Any]) -> StoredEnterprise:
+    """What the store keeps of an assessed enterprise; its report goes with the inferred
+    facts, on the activity that produced them."""
+    code = assessment.credit_code
+    activity = nt_iri(f"{inferred_graph_iri(code)}#activity")
+    document = nt_literal(json.dumps(report, ensure_ascii=False), str(RDF.JSON))
+    inferred = [*assessment.inferred_triples, (activity, CHECK_REPORT, document)]
+    return StoredEnterprise(
+        code,
+        nt_lines(assessment.asserted_triples),
+        nt_lines(inferred),
+        json.dumps(assessment.profile, ensure_ascii=False),
+    )
+
+
 class EnterpriseRepository:
     def __init__(self, checker: Checker, store: Store, audit: AuditLog) -> None:
         self.checker, self.store, self.audit = checker, store, audit
@@ -79,12 +97,12 @@ class EnterpriseRepository:
                 ]
             )
         result = self.checker.check(profile, as_of, policy)
-        previous = self.store.graph(str(enterprise_iri(credit_code)))
-        asserted = result.assessment.asserted
+        previous = self.store.triples(str(enterprise_iri(credit_code)))
+        asserted = set(result.assessment.asserted_triples)
         change = {
-            "created": len(previous) == 0,
-            "triples_added": len(set(asserted) - set(previous)),
-            "triples_removed": len(set(previous) - set(asserted)),
+            "created": not previous,
+            "triples_added": len(asserted - previous),
+            "triples_removed": len(previous - asserted),
             "risk": result.report["risk"]["level"],
             "conforms": result.report["conforms"],
         }
@@ -98,12 +116,7 @@ class EnterpriseRepository:
         return result.report
 
     def _store(self, result: CheckResult) -> None:
-        code = result.assessment.credit_code
-        inferred = result.assessment.inferred
-        activity = URIRef(f"{inferred_graph_iri(code)}#activity")
-        report = json.dumps(result.report, ensure_ascii=False)
-        inferred.add((activity, SK.checkReport, Literal(report, datatype=RDF.JSON)))
-        self.store.put_enterprise(code, result.assessment.asserted, inferred)
+        self.store.put_enterprises([stored(result.assessment, result.report)])
 
     def load(self, who: Principal, profiles: list[dict[str, Any]]) -> int:
         """Store several profiles (the demo province); each is audited like a PUT."""
@@ -119,8 +132,10 @@ class EnterpriseRepository:
         return None
 
     def profile(self, credit_code: str) -> dict[str, Any] | None:
-        """The stored profile, read back from the asserted graph."""
-        graph = self.store.graph(str(enterprise_iri(credit_code)))
+        """The stored profile: the document as submitted."""
+        for _, document in self.store.source_documents([credit_code]):
+            return json.loads(document)
+        graph = self.store.graph(str(enterprise_iri(credit_code)))  # stored before sources were
         profiles = self.checker.engine.mapper.from_graph(graph)
         return profiles[0] if profiles else None
 

@@ -9,9 +9,11 @@ fired is a reason, with the facts it matched.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.plugins.sparql import prepareQuery
@@ -26,6 +28,10 @@ LEVELS = {
     str(SKC["risk-yellow"]): ("yellow", "一般风险", 2),
     str(SKC["risk-blue"]): ("blue", "低风险", 1),
 }
+RULE_QUERY = re.compile(
+    r"\s*SELECT\s+\?fact\s+\?because\s+WHERE\s*\{(?P<body>.*)\}\s*", re.IGNORECASE | re.DOTALL
+)
+TIME_VARIABLE = re.compile(r"[?$](?P<name>asOf|since)\b")
 LEVEL_BY_NAME = {name: (iri, zh, rank) for iri, (name, zh, rank) in LEVELS.items()}
 
 
@@ -39,7 +45,8 @@ class RiskRule:
     iri: str
     level: str
     message: dict[str, str]
-    query: object  # a prepared SPARQL query
+    query: object  # the SPARQL query prepared by rdflib (the reference evaluation)
+    store_query: str  # the same query for Oxigraph, over every enterprise of a batch at once
 
 
 @dataclass(frozen=True)
@@ -129,7 +136,9 @@ def load_policies(kb: KnowledgeBase) -> dict[str, Policy]:
                 raise PolicyError(f"risk rule {r['id']}: unknown level {r['level']}")
             try:
                 query = prepareQuery(SPARQL_PREFIXES + r["q"])
-            except Exception as exc:
+                store_query = per_enterprise_graph(r["q"])
+                ox.Store().query(store_query)
+            except Exception as exc:  # rdflib and Oxigraph raise their own parse errors
                 raise PolicyError(f"risk rule {r['id']}: SPARQL does not parse: {exc}") from exc
             rules.append(
                 RiskRule(
@@ -138,6 +147,7 @@ def load_policies(kb: KnowledgeBase) -> dict[str, Policy]:
                     LEVELS[r["level"]][0],
                     {"zh": r.get("zh", ""), "en": r.get("en", "")},
                     query,
+                    store_query,
                 )
             )
         key_levels = {
@@ -184,6 +194,63 @@ def twelve_months_before(day: dt.date) -> dt.date:
         return day.replace(year=day.year - 1, day=28)
 
 
+def per_enterprise_graph(query: str) -> str:
+    """A risk rule (``SELECT ?fact ?because WHERE { ... }`` about ``?enterprise``) rewritten to
+    run over a batch store where each enterprise's data is the named graph named by its IRI:
+    the pattern is evaluated inside ``GRAPH ?enterprise``, which is exactly the rule evaluated
+    on each enterprise's own graph, and the rows say whose they are."""
+    match = RULE_QUERY.fullmatch(query)
+    if match is None:
+        raise PolicyError("a risk rule must be SELECT ?fact ?because WHERE { ... }")
+    return (
+        f"{SPARQL_PREFIXES}SELECT ?enterprise ?fact ?because WHERE "
+        f"{{ GRAPH ?enterprise {{ {match['body']} }} }}"
+    )
+
+
+def time_bindings(as_of: dt.date) -> dict[str, tuple[str, str]]:
+    """The values of ``?asOf`` and ``?since`` (lexical form, datatype) for a rule run."""
+    return {
+        "asOf": (as_of.isoformat(), str(XSD.date)),
+        "since": (twelve_months_before(as_of).isoformat(), str(XSD.date)),
+    }
+
+
+def reasons_in_store(policy: Policy, store: ox.Store, as_of: dt.date) -> dict[str, list[Reason]]:
+    """Every rule of ``policy`` over every enterprise graph of ``store``: reasons by enterprise
+    IRI (the batch path; ``assess_risk`` is the same over one rdflib graph)."""
+    values = {
+        name: str(ox.Literal(value, datatype=ox.NamedNode(datatype)))
+        for name, (value, datatype) in time_bindings(as_of).items()
+    }
+    found: dict[str, dict[str, tuple[set, set]]] = {}
+    for rule in policy.rules:
+        query = TIME_VARIABLE.sub(lambda m: values[m["name"]], rule.store_query)
+        for row in store.query(query):
+            because, fact = row["because"], row["fact"]
+            entry = found.setdefault(row["enterprise"].value, {}).setdefault(
+                rule.rule_id, (set(), set())
+            )
+            if because is not None:
+                entry[0].add(because.value)
+            if isinstance(fact, ox.NamedNode):
+                entry[1].add(fact.value)
+    by_id = {rule.rule_id: rule for rule in policy.rules}
+    return {
+        enterprise: [
+            Reason(
+                rule_id,
+                by_id[rule_id].level,
+                sorted(because),
+                [URIRef(f) for f in sorted(facts)],
+                by_id[rule_id].message,
+            )
+            for rule_id, (because, facts) in rules.items()
+        ]
+        for enterprise, rules in found.items()
+    }
+
+
 def assess_risk(
     policy: Policy,
     graph: Graph,
@@ -192,10 +259,13 @@ def assess_risk(
     standardization_grade: int,
     types: set[str],
 ) -> RiskResult:
+    """The risk of one enterprise whose assessment graph is ``graph`` (the reference path)."""
     bindings = {
         "enterprise": enterprise,
-        "asOf": Literal(as_of.isoformat(), datatype=XSD.date),
-        "since": Literal(twelve_months_before(as_of).isoformat(), datatype=XSD.date),
+        **{
+            name: Literal(value, datatype=URIRef(datatype))
+            for name, (value, datatype) in time_bindings(as_of).items()
+        },
     }
     reasons = []
     for rule in policy.rules:
@@ -204,6 +274,13 @@ def assess_risk(
             because = sorted({str(r["because"]) for r in rows if r["because"] is not None})
             facts = sorted({r["fact"] for r in rows if isinstance(r["fact"], URIRef)}, key=str)
             reasons.append(Reason(rule.rule_id, rule.level, because, facts, rule.message))
+    return conclude(policy, reasons, standardization_grade, types)
+
+
+def conclude(
+    policy: Policy, reasons: list[Reason], standardization_grade: int, types: set[str]
+) -> RiskResult:
+    """Level, class and frequency from the reasons that fired."""
     level = max((r.level for r in reasons), key=lambda n: LEVEL_BY_NAME[n][2], default="blue")
     inspection_class = "key" if level in policy.key_levels else "general"
     lo, hi = policy.frequency(inspection_class, standardization_grade, types)

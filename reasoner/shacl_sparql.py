@@ -76,6 +76,9 @@ class ShapeQuery:
     source: Node
     path: Node | None  # the shape's sh:path node; a row's ?path overrides it
     sparql: str
+    # IRIs of the target classes and target predicates of the rule shape the query belongs to:
+    # data mentioning none of them has no focus nodes. None: targets by node (always run).
+    targets: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -235,10 +238,26 @@ class ShapeCompiler:
                 continue
             if self.target_pattern(shape, "?this") is None:
                 continue
-            queries += self._queries(shape, lambda this, s=shape: self.target_pattern(s, this))
+            focus = lambda this, s=shape: self.target_pattern(s, this)  # noqa: E731
+            queries += self._queries(shape, focus, self.target_terms(shape))
         return queries
 
-    def _queries(self, shape: Node, focus: Callable[[str], str]) -> list[ShapeQuery]:
+    def target_terms(self, shape: Node) -> frozenset[str] | None:
+        """What ``ShapeQuery.targets`` says of the queries of ``shape``."""
+        if (shape, SH.targetNode, None) in self.g:
+            return None
+        terms = {
+            str(o)
+            for p in (SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf)
+            for o in self.g.objects(shape, p)
+        }
+        if (shape, RDF.type, RDFS.Class) in self.g or (shape, RDF.type, OWL.Class) in self.g:
+            terms.add(str(shape))
+        return frozenset(terms)
+
+    def _queries(
+        self, shape: Node, focus: Callable[[str], str], targets: frozenset[str] | None
+    ) -> list[ShapeQuery]:
         out = []
         path = self.g.value(shape, SH.path)
         for pattern in self.violations(shape, "?this"):
@@ -248,14 +267,15 @@ class ShapeCompiler:
             if pattern.path is not None:
                 projection += f" ({pattern.path} AS ?path)"
             where = f"{focus('?this')}\n  {pattern.text}"
-            out.append(ShapeQuery(shape, path, self._query(projection, where)))
+            out.append(ShapeQuery(shape, path, self._query(projection, where), targets))
         for prop in self.g.objects(shape, SH.property):
             if self.deactivated(prop):
                 continue
             if path is None:
-                out += self._queries(prop, focus)
+                out += self._queries(prop, focus, targets)
             else:
-                out += self._queries(prop, self._through(focus, self.path_text(path, shape)))
+                through = self._through(focus, self.path_text(path, shape))
+                out += self._queries(prop, through, targets)
         return out
 
     def _through(self, focus: Callable[[str], str], path: str) -> Callable[[str], str]:
@@ -524,9 +544,17 @@ CORE: dict[URIRef, Callable[..., _Pattern]] = {
 }  # fmt: skip
 
 
-def run(store: ox.Store, queries: list[ShapeQuery]) -> Iterator[ShapeResult]:
-    """Every result of the compiled queries over ``store`` (its default graph as configured)."""
+def run(
+    store: ox.Store, queries: list[ShapeQuery], present: set[str] | None = None
+) -> Iterator[ShapeResult]:
+    """Every result of the compiled queries over ``store`` (the union of its graphs).
+
+    ``present``: the classes and predicates the data mentions, when the caller knows them;
+    queries whose targets are all absent are skipped (their answer is empty anyway): for one
+    enterprise most sector rules are."""
     for q in queries:
+        if present is not None and q.targets is not None and q.targets.isdisjoint(present):
+            continue
         for row in store.query(q.sparql, use_default_graph_as_union=True):
             value, path = row["value"], row["path"]
             yield ShapeResult(

@@ -12,10 +12,12 @@ import shutil
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Graph
+from rdflib.namespace import RDF
 
 from .instance_rules import InstanceRules
 from .kb import KnowledgeBase
@@ -23,17 +25,33 @@ from .resources import shapes_dir, turtle_files
 from .sparql_guard import refusal
 from .sparql_query import GRAPH_FORMATS, RESULT_FORMATS, QueryError, QueryJob, QueryOutput
 from .sparql_query import run_query as run_job
-from .terms import triples_to_rdflib
+from .terms import nt_lines, nt_literal, triples_to_rdflib
 from .vocab import (
     ENT,
     GRAPH_KB,
     GRAPH_KB_INFERRED,
     GRAPH_SHAPES,
+    SK,
     enterprise_iri,
     inferred_graph_iri,
+    source_graph_iri,
 )
 
 __all__ = ["GRAPH_FORMATS", "RESULT_FORMATS", "QueryError", "QueryOutput", "Store"]
+
+
+@dataclass(frozen=True)
+class StoredEnterprise:
+    """What the store keeps of one enterprise: N-Triples text of its asserted and inferred
+    graphs (``inferred`` None: not assessed yet) and the submitted profile as JSON text."""
+
+    credit_code: str
+    asserted: str
+    inferred: str | None
+    source: str
+
+
+RDF_JSON = RDF.JSON
 
 
 class Store:
@@ -73,11 +91,9 @@ class Store:
                 path=str(f), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(GRAPH_SHAPES)
             )
         quads = kb.store.quads_for_pattern(None, None, None, ox.NamedNode(GRAPH_KB))
-        closure = Graph()
-        for t in rules.inferred(triples_to_rdflib(quads)):
-            closure.add(t)
+        closure = rules.inferred((str(q.subject), str(q.predicate), str(q.object)) for q in quads)
         name = f"<{GRAPH_KB_INFERRED}>"
-        self._write(f"INSERT DATA {{ GRAPH {name} {{ {closure.serialize(format='nt')} }} }}")
+        self._write(f"INSERT DATA {{ GRAPH {name} {{ {nt_lines(closure)} }} }}")
         self.oxigraph.flush()
 
     @property
@@ -91,25 +107,62 @@ class Store:
             self.oxigraph.update(update)
             self._generation += 1
 
-    def put_enterprise(self, credit_code: str, asserted: Graph, inferred: Graph) -> None:
-        """Replace one enterprise's asserted and inferred graphs in one atomic update."""
-        graphs = (
-            (f"<{enterprise_iri(credit_code)}>", asserted),
-            (f"<{inferred_graph_iri(credit_code)}>", inferred),
-        )
-        drops = " ".join(f"DROP SILENT GRAPH {name} ;" for name, _ in graphs)
-        inserts = " ".join(
-            f"GRAPH {name} {{ {graph.serialize(format='nt')} }}" for name, graph in graphs
-        )
-        self._write(f"{drops} INSERT DATA {{ {inserts} }}")
+    def put_enterprises(self, items: Iterable[StoredEnterprise]) -> None:
+        """Replace the graphs of several enterprises in one atomic update: asserted, source
+        document and inferred graph (dropped when ``inferred`` is None: not yet assessed)."""
+        drops, inserts = [], []
+        for item in items:
+            code = item.credit_code
+            names = [enterprise_iri(code), source_graph_iri(code), inferred_graph_iri(code)]
+            drops += [f"DROP SILENT GRAPH <{name}> ;" for name in names]
+            document = nt_literal(item.source, str(RDF_JSON))
+            inserts += [
+                f"GRAPH <{names[0]}> {{ {item.asserted} }}",
+                f"GRAPH <{names[1]}> {{ <{names[0]}> <{SK.sourceDocument}> {document} }}",
+            ]
+            if item.inferred is not None:
+                inserts.append(f"GRAPH <{names[2]}> {{ {item.inferred} }}")
+        self._write(f"{' '.join(drops)} INSERT DATA {{ {' '.join(inserts)} }}")
+
+    def put_inferred(self, items: Iterable[tuple[str, str]]) -> None:
+        """Replace the inferred graphs of several enterprises (credit code, N-Triples) at once;
+        their asserted data is untouched."""
+        drops, inserts = [], []
+        for code, inferred in items:
+            name = inferred_graph_iri(code)
+            drops.append(f"DROP SILENT GRAPH <{name}> ;")
+            inserts.append(f"GRAPH <{name}> {{ {inferred} }}")
+        self._write(f"{' '.join(drops)} INSERT DATA {{ {' '.join(inserts)} }}")
+
+    def source_documents(self, codes: Iterable[str] | None = None) -> Iterator[tuple[str, str]]:
+        """(credit code, submitted profile JSON) of the given or of every stored enterprise."""
+        predicate = ox.NamedNode(str(SK.sourceDocument))
+        if codes is None:
+            quads = self.oxigraph.quads_for_pattern(None, predicate, None, None)
+        else:
+            quads = (
+                q
+                for code in codes
+                for q in self.oxigraph.quads_for_pattern(
+                    ox.NamedNode(str(enterprise_iri(code))),
+                    predicate,
+                    None,
+                    ox.NamedNode(str(source_graph_iri(code))),
+                )
+            )
+        prefix = len(str(ENT))
+        for q in quads:
+            yield q.subject.value[prefix:], q.object.value
 
     def delete_enterprise(self, credit_code: str) -> bool:
-        """Drop both graphs of an enterprise in one update; False when it was not stored."""
+        """Drop the graphs of an enterprise in one update; False when it was not stored."""
         if not self.has_enterprise(credit_code):
             return False
         self._write(
-            f"DROP SILENT GRAPH <{enterprise_iri(credit_code)}> ; "
-            f"DROP SILENT GRAPH <{inferred_graph_iri(credit_code)}>"
+            " ; ".join(
+                f"DROP SILENT GRAPH <{name(credit_code)}>"
+                for name in (enterprise_iri, source_graph_iri, inferred_graph_iri)
+            )
         )
         return True
 
@@ -135,6 +188,11 @@ class Store:
         for t in triples_to_rdflib(quads):
             g.add(t)
         return g
+
+    def triples(self, name: str) -> set[tuple[str, str, str]]:
+        """One named graph as N-Triples terms."""
+        quads = self.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(name))
+        return {(str(q.subject), str(q.predicate), str(q.object)) for q in quads}
 
     def enterprise_codes(self) -> list[str]:
         prefix = str(ENT)

@@ -25,3 +25,44 @@ def to_rdflib(term):
 def triples_to_rdflib(quads: Iterable) -> Iterator[tuple]:
     for q in quads:
         yield (to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object))
+
+
+XSD_STRING = str(XSD.string)
+_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+
+
+def nt_iri(iri: str) -> str:
+    """An IRI in N-Triples form: the term representation of the fast path (reasoner/batch.py),
+    where a triple is three such strings and a graph is their lines."""
+    return f"<{iri}>"
+
+
+def nt_literal(lexical: str, datatype: str | None = None, lang: str | None = None) -> str:
+    quoted = '"' + lexical.translate(_ESCAPES) + '"'
+    if lang:
+        return f"{quoted}@{lang}"
+    if datatype and datatype != XSD_STRING:
+        return f"{quoted}^^<{datatype}>"
+    return quoted
+
+
+def nt(term) -> str:
+    """An rdflib term in N-Triples form."""
+    if isinstance(term, URIRef):
+        return f"<{term}>"
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    return nt_literal(str(term), term.datatype, term.language)
+
+
+def nt_triple(triple: tuple) -> tuple[str, str, str]:
+    return (nt(triple[0]), nt(triple[1]), nt(triple[2]))
+
+
+def nt_lines(triples: Iterable[tuple[str, str, str]]) -> str:
+    return "".join(f"{s} {p} {o} .\n" for s, p, o in triples)
+
+
+def iri_value(term: str) -> str:
+    """The IRI of an N-Triples IRI term."""
+    return term[1:-1]

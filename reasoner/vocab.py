@@ -44,6 +44,11 @@ def inferred_graph_iri(credit_code: str) -> URIRef:
     return URIRef(f"{ENT[credit_code]}/inferred")
 
 
+def source_graph_iri(credit_code: str) -> URIRef:
+    """The graph holding the enterprise's submitted document (``sk:sourceDocument``)."""
+    return URIRef(f"{ENT[credit_code]}/source")
+
+
 def bind_prefixes(graph) -> None:
     for prefix, ns in PREFIXES.items():
         graph.bind(prefix, ns, override=True)
