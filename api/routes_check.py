@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -52,7 +53,8 @@ async def check(
     day = parse_date(as_of)
     docs, body = await read_documents(request, svc.checker, svc.config.max_body_bytes)
     try:
-        results = await run_in_threadpool(svc.checker.check_documents, docs, day, policy)
+        submitted = await run_in_threadpool(svc.checker.submit_documents, docs, day, policy)
+        results = await asyncio.wrap_future(submitted)
     except (InputError, DocumentProblem) as exc:
         raise input_problem(exc) from None
     except PolicyError as exc:

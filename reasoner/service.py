@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rdflib import Graph
 
+from .check_batcher import BatchSettings, CheckBatcher
 from .engine import Assessment, Engine
 from .ingest import InputError
 from .inputs import Document, parse_bytes, read_path
@@ -32,15 +34,41 @@ class CheckResult:
     report: dict[str, Any]
 
 
+def assess_many(
+    engine: Engine, profiles: Sequence[dict[str, Any]], as_of: dt.date | None, policy: str | None
+) -> list[Assessment]:
+    """The assessments of validated profiles, in order, under one ``as_of`` and policy."""
+    return [engine.assess(p, as_of=as_of, policy=policy) for p in profiles]
+
+
+def distinct_credit_codes(profiles: Sequence[dict[str, Any]]) -> list[list[int]]:
+    """The profiles' positions in batches without a repeated credit code: each profile goes
+    into the first batch that does not hold its code yet, so arrival order is kept per code."""
+    batches: list[list[int]] = []
+    codes: list[set[str]] = []
+    for i, profile in enumerate(profiles):
+        n = next((n for n, held in enumerate(codes) if profile["credit_code"] not in held), None)
+        if n is None:
+            batches.append([])
+            codes.append(set())
+            n = len(batches) - 1
+        batches[n].append(i)
+        codes[n].add(profile["credit_code"])
+    return batches
+
+
 class Checker:
     """Reads, validates, assesses and reports; one instance per process is enough."""
 
     _default: Checker | None = None
     _lock = threading.Lock()
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, batching: BatchSettings | None = None) -> None:
+        """``batching``: how ``submit_documents`` groups concurrent checks
+        (reasoner/check_batcher.py)."""
         self.engine = engine
         self.reporter = Reporter(engine)
+        self.batcher: CheckBatcher[CheckResult] = CheckBatcher(self.check_many, batching)
 
     @classmethod
     def default(cls, extra_rule_dirs: Iterable[Path] = ()) -> Checker:
@@ -80,17 +108,41 @@ class Checker:
         self, documents: Sequence[Document], as_of: dt.date | None = None, policy: str | None = None
     ) -> list[CheckResult]:
         """Validate every document first; assess only when all are acceptable."""
+        self._accept(documents, policy)
+        return self.check_many([doc.profile for doc in documents], as_of, policy)
+
+    def submit_documents(
+        self, documents: Sequence[Document], as_of: dt.date | None = None, policy: str | None = None
+    ) -> Future[list[CheckResult]]:
+        """``check_documents`` for concurrent callers: the documents are validated here (an
+        unknown policy or a bad document raises at once, and never joins a batch), then
+        checked in a batch with whatever other checks are waiting."""
+        self._accept(documents, policy)
+        return self.batcher.submit([doc.profile for doc in documents], as_of, policy)
+
+    def _accept(self, documents: Sequence[Document], policy: str | None) -> None:
         self.engine.policy(policy)
         errors = self._validation_errors(documents)
         if errors:
             raise DocumentProblem(errors)
-        return [self.check(doc.profile, as_of, policy) for doc in documents]
+
+    def check_many(
+        self, profiles: Sequence[dict[str, Any]], as_of: dt.date | None, policy: str | None
+    ) -> list[CheckResult]:
+        """The results of validated profiles, assessed together; a credit code given twice
+        (two versions of one enterprise) is assessed in a later batch than its first, since a
+        batch holds one graph per enterprise."""
+        results: list[CheckResult | None] = [None] * len(profiles)
+        for batch in distinct_credit_codes(profiles):
+            assessed = assess_many(self.engine, [profiles[i] for i in batch], as_of, policy)
+            for i, a in zip(batch, assessed, strict=True):
+                results[i] = CheckResult(a, self.reporter.to_json(a))
+        return [r for r in results if r is not None]
 
     def check(
         self, profile: dict[str, Any], as_of: dt.date | None = None, policy: str | None = None
     ) -> CheckResult:
-        assessment = self.engine.assess(profile, as_of=as_of, policy=policy)
-        return CheckResult(assessment, self.reporter.to_json(assessment))
+        return self.check_many([profile], as_of, policy)[0]
 
     def text(self, result: CheckResult, lang: str = "zh") -> str:
         return self.reporter.to_text(result.assessment, lang)
