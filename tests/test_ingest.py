@@ -14,6 +14,8 @@ from safetykg.reasoner.inputs import parse_bytes
 from safetykg.reasoner.resources import context_path
 from safetykg.reasoner.vocab import ENT, SK, SKC
 
+from .profiles import profiles
+
 
 def problems(engine, doc):
     return {(p.path, p.message) for p in engine.validator.problems(doc)}
@@ -237,3 +239,48 @@ def test_unreadable_input(engine, data, fmt, words):
     with pytest.raises(InputError) as err:
         parse_bytes(data, fmt, engine.mapper, "input")
     assert words in str(err.value)
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 10**6)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=12),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+def _paths(value, prefix=()):
+    yield prefix
+    children = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
+    for key, child in children:
+        yield from _paths(child, (*prefix, key))
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(profile=profiles, data=st.data())
+def test_the_compiled_schema_check_agrees_with_jsonschema(engine, profile, data):
+    """The fast gate (fastjsonschema) and jsonschema agree on valid and on broken profiles:
+    one value anywhere in a generated profile is replaced by an arbitrary JSON value."""
+    doc = copy.deepcopy(profile)
+    path = data.draw(st.sampled_from([p for p in _paths(doc) if p]))
+    parent = doc
+    for key in path[:-1]:
+        parent = parent[key]
+    parent[path[-1]] = data.draw(json_values)
+    for document in (profile, doc):
+        validator = engine.validator
+        expected = not any(True for _ in validator._validator.iter_errors(document))
+        assert validator._valid_by_schema(document) == expected, document
