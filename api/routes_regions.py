@@ -1,13 +1,11 @@
-"""Region summaries built from the stored enterprises' reports."""
+"""Region summaries from the stored enterprises' reports, kept current per change."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from safetykg.reasoner.regions import region_summary
 from safetykg.reasoner.tokens import Principal
 
 from .auth import require
@@ -30,12 +28,8 @@ def get_summary(
     _: Annotated[Principal, Depends(require("read"))],
     as_of: Annotated[str | None, Query(description="Summarise as of YYYY-MM-DD")] = None,
 ) -> dict[str, Any]:
-    kb = svc.checker.engine.kb
-    if code not in kb.regions:
+    if code not in svc.checker.engine.kb.regions:
         raise Problem(404, "Not found", f"region code {code!r} is not a GB/T 2260 region")
-    enterprises = svc.province.enterprises()
-    day = parse_date(as_of) or max((e.as_of for e in enterprises), default=dt.date.today())
-    summary = region_summary(enterprises, kb, code, day)
-    prone = {p["code"] for p in summary["accident_prone"]}
-    summary["is_accident_prone"] = code in prone
+    summary = svc.province.summary(code, parse_date(as_of))
+    summary["is_accident_prone"] = code in {p["code"] for p in summary["accident_prone"]}
     return summary

@@ -12,7 +12,7 @@ so that a policy officer sees what a change to one item or rule would touch.
 
 from __future__ import annotations
 
-import math
+import dataclasses
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,12 +22,25 @@ import networkx as nx
 
 from .kb import KnowledgeBase
 from .province import AssessedEnterprise, Uplift, level_rank
+from .proximity_grid import ProximityGrid, haversine_km
 from .settings import Settings
 from .validate import RuleSet
 
+__all__ = [
+    "Cluster",
+    "ClusterPolicy",
+    "cluster_uplifts",
+    "find_clusters",
+    "haversine_km",
+    "hazard_graph",
+    "impact_graph",
+    "is_hazard_point",
+    "make_cluster",
+    "numbered",
+    "rule_impact",
+]
+
 CLUSTER_RULE = "PLAN-DOMINO-CLUSTER"
-EARTH_RADIUS_KM = 6371.0088
-KM_PER_DEGREE = math.pi * EARTH_RADIUS_KM / 180
 
 
 @dataclass(frozen=True)
@@ -64,44 +77,54 @@ class Cluster:
         }
 
 
-def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+def is_hazard_point(e: AssessedEnterprise) -> bool:
+    """Whether ``e`` can be in a cluster: it has a major hazard source and a location."""
+    return bool(e.hazard_sources) and e.location is not None
 
 
 def hazard_graph(enterprises: Iterable[AssessedEnterprise], distance_km: float) -> nx.Graph:
-    """Enterprises with a major hazard source and a location; edges within ``distance_km``.
-
-    Points are bucketed in a grid of cells at least ``distance_km`` wide, so each point is
-    compared only with the points of its own and the eight neighbouring cells.
-    """
+    """Enterprises with a major hazard source and a location; edges within ``distance_km``."""
     g = nx.Graph()
-    points = [e for e in enterprises if e.hazard_sources and e.location is not None]
-    if not points or distance_km <= 0:
-        g.add_nodes_from(e.credit_code for e in points)
-        return g
-    max_lat = max(abs(e.location[0]) for e in points)  # type: ignore[index]
-    lat_step = distance_km / KM_PER_DEGREE
-    lon_step = lat_step / max(math.cos(math.radians(min(max_lat, 89.0))), 1e-6)
-    grid: dict[tuple[int, int], list[AssessedEnterprise]] = {}
-    for e in points:
-        g.add_node(e.credit_code)
-        lat, lon = e.location  # type: ignore[misc]
-        grid.setdefault((int(lat // lat_step), int(lon // lon_step)), []).append(e)
-    for (i, j), cell in grid.items():
-        for di in (-1, 0, 1):
-            for dj in (-1, 0, 1):
-                for a in cell:
-                    for b in grid.get((i + di, j + dj), ()):
-                        if a.credit_code < b.credit_code:
-                            d = haversine_km(a.location, b.location)  # type: ignore[arg-type]
-                            if d <= distance_km:
-                                g.add_edge(a.credit_code, b.credit_code, km=round(d, 3))
+    grid = ProximityGrid(distance_km)
+    for e in enterprises:
+        if is_hazard_point(e):
+            g.add_node(e.credit_code)
+            grid.add(e.credit_code, e.location)  # type: ignore[arg-type]
+    for code in g.nodes:
+        for other, km in grid.neighbours(code):
+            if code < other:
+                g.add_edge(code, other, km=round(km, 3))
     return g
+
+
+def make_cluster(members: list[AssessedEnterprise], policy: ClusterPolicy) -> Cluster:
+    """One connected component (members in credit-code order), not yet numbered."""
+    grades = [s.grade for e in members for s in e.hazard_sources if s.grade is not None]
+    worst = min(grades) if grades else None
+    return Cluster(
+        id="",
+        members=[e.credit_code for e in members],
+        combined_r=sum(e.combined_r for e in members),
+        worst_grade=worst,
+        sources=[
+            {
+                "enterprise": e.credit_code,
+                "source": s.key_path,
+                "unit": s.unit,
+                "R": s.r,
+                "grade": s.grade,
+            }
+            for e in members
+            for s in e.hazard_sources
+        ],
+        triggers_uplift=worst is not None and worst <= policy.trigger_grade,
+    )
+
+
+def numbered(clusters: Iterable[Cluster]) -> list[Cluster]:
+    """Copies numbered C001, C002, ... from the largest combined R down."""
+    ranked = sorted(clusters, key=lambda c: (-c.combined_r, c.members[0]))
+    return [dataclasses.replace(c, id=f"C{i:03d}") for i, c in enumerate(ranked, 1)]
 
 
 def find_clusters(
@@ -110,37 +133,11 @@ def find_clusters(
     """Connected components of two or more, largest combined R first."""
     by_code = {e.credit_code: e for e in enterprises}
     graph = hazard_graph(by_code.values(), policy.distance_km)
-    clusters = []
-    for component in nx.connected_components(graph):
-        if len(component) < 2:
-            continue
-        members = [by_code[c] for c in sorted(component)]
-        grades = [s.grade for e in members for s in e.hazard_sources if s.grade is not None]
-        worst = min(grades) if grades else None
-        clusters.append(
-            Cluster(
-                id="",
-                members=[e.credit_code for e in members],
-                combined_r=sum(e.combined_r for e in members),
-                worst_grade=worst,
-                sources=[
-                    {
-                        "enterprise": e.credit_code,
-                        "source": s.key_path,
-                        "unit": s.unit,
-                        "R": s.r,
-                        "grade": s.grade,
-                    }
-                    for e in members
-                    for s in e.hazard_sources
-                ],
-                triggers_uplift=worst is not None and worst <= policy.trigger_grade,
-            )
-        )
-    clusters.sort(key=lambda c: (-c.combined_r, c.members[0]))
-    for i, c in enumerate(clusters, 1):
-        c.id = f"C{i:03d}"
-    return clusters
+    return numbered(
+        make_cluster([by_code[c] for c in sorted(component)], policy)
+        for component in nx.connected_components(graph)
+        if len(component) >= 2
+    )
 
 
 def cluster_uplifts(clusters: Iterable[Cluster], policy: ClusterPolicy) -> dict[str, Uplift]:

@@ -6,6 +6,9 @@ cities'. The campaign target (accidents and deaths down by ``target_reduction`` 
 ``baseline_year``) is judged by a straight-line projection: the year-to-date count scaled to the
 whole year (count × days in year / days elapsed). A year between the baseline and the target year
 must reach the share of the reduction that a straight line from the baseline gives.
+
+Every figure is read from ``RegionCounts``: counters per region and day that one enterprise can
+be added to or taken out of, so that a service holding a province keeps them current per change.
 """
 
 from __future__ import annotations
@@ -67,9 +70,10 @@ class Tally:
     accidents: int = 0
     deaths: int = 0
 
-    def add(self, deaths: int) -> None:
-        self.accidents += 1
-        self.deaths += deaths
+    def add(self, deaths: int, times: int = 1) -> None:
+        """Count ``times`` accidents of ``deaths`` deaths each (a negative ``times`` removes)."""
+        self.accidents += times
+        self.deaths += times * deaths
 
 
 @dataclass
@@ -83,18 +87,121 @@ class RollUp:
         return self.years.get(code, {}).get(year, Tally())
 
 
-def roll_up(enterprises: Iterable[AssessedEnterprise], until: dt.date | None = None) -> RollUp:
-    """Count each enterprise and each dated accident (up to ``until``) in every enclosing region."""
-    out = RollUp()
-    for e in enterprises:
+@dataclass
+class RegionCounts:
+    """The counters every summary is read from, kept per day so that any ``as_of`` can be asked.
+
+    An enterprise counts once in each enclosing region and its dated accidents once per region
+    and day; apart from that, each county (an enterprise's own region) keeps its population and
+    accidents per day for the accident-prone criterion. ``add`` and ``remove`` change the counts
+    by one enterprise, so a store of 10^5 enterprises is kept current at the cost of the change.
+    """
+
+    enterprises: dict[str, int] = field(default_factory=dict)
+    days: dict[str, dict[dt.date, Tally]] = field(default_factory=dict)
+    county_enterprises: dict[str, int] = field(default_factory=dict)
+    county_days: dict[str, dict[dt.date, int]] = field(default_factory=dict)
+    county_regions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    as_of: dict[dt.date, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, enterprises: Iterable[AssessedEnterprise]) -> RegionCounts:
+        counts = cls()
+        for e in enterprises:
+            counts.add(e)
+        return counts
+
+    def add(self, e: AssessedEnterprise, times: int = 1) -> None:
+        """Count ``e`` in (``times`` = -1: take it out of) every counter it belongs to."""
+        _bump(self.as_of, e.as_of, times)
         for code in e.regions:
-            out.enterprises[code] = out.enterprises.get(code, 0) + 1
+            _bump(self.enterprises, code, times)
+        if e.county is not None:
+            _bump(self.county_enterprises, e.county, times)
+            if self.county_enterprises.get(e.county):
+                self.county_regions[e.county] = e.regions
+            else:
+                self.county_regions.pop(e.county, None)
         for acc in e.accidents:
-            if acc.date is None or (until is not None and acc.date > until):
+            if acc.date is None:
                 continue
             for code in e.regions:
-                out.years.setdefault(code, {}).setdefault(acc.date.year, Tally()).add(acc.deaths)
-    return out
+                days = self.days.setdefault(code, {})
+                tally = days.setdefault(acc.date, Tally())
+                tally.add(acc.deaths, times)
+                if tally.accidents == 0:
+                    del days[acc.date]
+                    if not days:
+                        del self.days[code]
+            if e.county is not None:
+                county = self.county_days.setdefault(e.county, {})
+                _bump(county, acc.date, times)
+                if not county:
+                    del self.county_days[e.county]
+
+    def remove(self, e: AssessedEnterprise) -> None:
+        self.add(e, -1)
+
+    def latest_as_of(self) -> dt.date | None:
+        return max(self.as_of, default=None)
+
+    def years(
+        self, code: str, until: dt.date | None = None, year: int | None = None
+    ) -> dict[int, Tally]:
+        """Accidents and deaths per year in ``code``, up to ``until``, of ``year`` only if given."""
+        out: dict[int, Tally] = {}
+        for day, t in self.days.get(code, {}).items():
+            if (until is None or day <= until) and (year is None or day.year == year):
+                total = out.setdefault(day.year, Tally())
+                total.accidents += t.accidents
+                total.deaths += t.deaths
+        return out
+
+    def tally(self, code: str, year: int, until: dt.date | None = None) -> Tally:
+        return self.years(code, until, year).get(year, Tally())
+
+    def roll_up(self, until: dt.date | None = None) -> RollUp:
+        return RollUp(
+            dict(self.enterprises),
+            {code: y for code in self.days if (y := self.years(code, until))},
+        )
+
+    def accident_prone(
+        self, as_of: dt.date, criterion: AccidentProneCriterion, within: str | None = None
+    ) -> dict[str, dict[str, Any]]:
+        """Counties (in region ``within``, if given) whose accidents in the window reach both the
+        count and the rate per 1,000."""
+        since = add_months(as_of, -criterion.window_months)
+        prone = {}
+        for county, population in sorted(self.county_enterprises.items()):
+            if within is not None and within not in self.county_regions[county]:
+                continue
+            days = self.county_days.get(county, {})
+            n = sum(k for day, k in days.items() if since < day <= as_of)
+            rate = round(1000 * n / population, 1)
+            if n >= criterion.min_accidents and rate >= criterion.rate_per_1000:
+                prone[county] = {
+                    "code": county,
+                    "enterprises": population,
+                    "accidents": n,
+                    "rate_per_1000": rate,
+                    "since": since.isoformat(),
+                    "until": as_of.isoformat(),
+                }
+        return prone
+
+
+def _bump(counter: dict[Any, int], key: Any, times: int) -> None:
+    n = counter.get(key, 0) + times
+    if n:
+        counter[key] = n
+    else:
+        counter.pop(key, None)
+
+
+def roll_up(enterprises: Iterable[AssessedEnterprise], until: dt.date | None = None) -> RollUp:
+    """Count each enterprise and each dated accident (up to ``until``) in every enclosing region."""
+    return RegionCounts.of(enterprises).roll_up(until)
 
 
 def _same_period(day: dt.date, year: int) -> dt.date:
@@ -102,16 +209,22 @@ def _same_period(day: dt.date, year: int) -> dt.date:
 
 
 def progress(
-    enterprises: list[AssessedEnterprise], code: str, as_of: dt.date, target: CampaignTarget
+    enterprises: Iterable[AssessedEnterprise], code: str, as_of: dt.date, target: CampaignTarget
 ) -> dict[str, Any]:
     """Baseline, year to date, reduction so far and the projection for one region."""
+    return _progress(RegionCounts.of(enterprises), code, as_of, target)
+
+
+def _progress(
+    counts: RegionCounts, code: str, as_of: dt.date, target: CampaignTarget
+) -> dict[str, Any]:
     year = as_of.year
     elapsed = (as_of - dt.date(year, 1, 1)).days + 1
     days_in_year = 366 if calendar.isleap(year) else 365
-    ytd = roll_up(enterprises, as_of).tally(code, year)
-    baseline = roll_up(enterprises).tally(code, target.baseline_year)
-    base_period = roll_up(enterprises, _same_period(as_of, target.baseline_year)).tally(
-        code, target.baseline_year
+    ytd = counts.tally(code, year, as_of)
+    baseline = counts.tally(code, target.baseline_year)
+    base_period = counts.tally(
+        code, target.baseline_year, _same_period(as_of, target.baseline_year)
     )
     required = target.required_reduction(year)
     out: dict[str, Any] = {
@@ -143,31 +256,10 @@ def _reduction(before: float, after: float) -> float | None:
 
 
 def accident_prone_regions(
-    enterprises: list[AssessedEnterprise], as_of: dt.date, criterion: AccidentProneCriterion
+    enterprises: Iterable[AssessedEnterprise], as_of: dt.date, criterion: AccidentProneCriterion
 ) -> dict[str, dict[str, Any]]:
     """Counties whose accidents in the window reach both the count and the rate per 1,000."""
-    since = add_months(as_of, -criterion.window_months)
-    counts: dict[str, int] = {}
-    population: dict[str, int] = {}
-    for e in enterprises:
-        if e.county is None:
-            continue
-        population[e.county] = population.get(e.county, 0) + 1
-        n = sum(1 for a in e.accidents if a.date is not None and since < a.date <= as_of)
-        counts[e.county] = counts.get(e.county, 0) + n
-    prone = {}
-    for county, n in sorted(counts.items()):
-        rate = round(1000 * n / population[county], 1)
-        if n >= criterion.min_accidents and rate >= criterion.rate_per_1000:
-            prone[county] = {
-                "code": county,
-                "enterprises": population[county],
-                "accidents": n,
-                "rate_per_1000": rate,
-                "since": since.isoformat(),
-                "until": as_of.isoformat(),
-            }
-    return prone
+    return RegionCounts.of(enterprises).accident_prone(as_of, criterion)
 
 
 def accident_prone_uplifts(
@@ -198,7 +290,7 @@ def accident_prone_uplifts(
 
 
 def region_summary(
-    enterprises: list[AssessedEnterprise],
+    enterprises: Iterable[AssessedEnterprise],
     kb: KnowledgeBase,
     code: str,
     as_of: dt.date,
@@ -206,33 +298,42 @@ def region_summary(
     criterion: AccidentProneCriterion | None = None,
 ) -> dict[str, Any]:
     """One region: its accidents and deaths per year, its children's, progress, accident-prone."""
+    return summarise(RegionCounts.of(enterprises), kb, code, as_of, target, criterion)
+
+
+def summarise(
+    counts: RegionCounts,
+    kb: KnowledgeBase,
+    code: str,
+    as_of: dt.date,
+    target: CampaignTarget | None = None,
+    criterion: AccidentProneCriterion | None = None,
+) -> dict[str, Any]:
+    """``region_summary`` read from counters (kept current by the caller)."""
     region = kb.regions.get(code)
     if region is None:
         raise KeyError(f"unknown region code {code!r}")
     target = target or CampaignTarget.from_kb(kb)
     criterion = criterion or AccidentProneCriterion.from_kb(kb)
-    members = [e for e in enterprises if e.in_region(code)]
-    totals = roll_up(members, as_of)
     children = sorted(
-        (r for r in kb.regions.values() if r.parent == code and totals.enterprises.get(r.code)),
+        (r for r in kb.regions.values() if r.parent == code and counts.enterprises.get(r.code)),
         key=lambda r: r.code,
     )
-    prone = accident_prone_regions(members, as_of, criterion)
     return {
         "region": _describe(region),
         "as_of": as_of.isoformat(),
-        "enterprises": totals.enterprises.get(code, 0),
-        "years": _years(totals, code),
+        "enterprises": counts.enterprises.get(code, 0),
+        "years": _years(counts, code, as_of),
         "children": [
             {
                 **_describe(r),
-                "enterprises": totals.enterprises[r.code],
-                "years": _years(totals, r.code),
+                "enterprises": counts.enterprises[r.code],
+                "years": _years(counts, r.code, as_of),
             }
             for r in children
         ],
-        "target": progress(members, code, as_of, target),
-        "accident_prone": list(prone.values()),
+        "target": _progress(counts, code, as_of, target),
+        "accident_prone": list(counts.accident_prone(as_of, criterion, code).values()),
     }
 
 
@@ -240,8 +341,8 @@ def _describe(region: Region) -> dict[str, Any]:
     return {"code": region.code, "name": region.name, "level": region.level}
 
 
-def _years(totals: RollUp, code: str) -> dict[str, dict[str, int]]:
+def _years(counts: RegionCounts, code: str, until: dt.date) -> dict[str, dict[str, int]]:
     return {
         str(y): {"accidents": t.accidents, "deaths": t.deaths}
-        for y, t in sorted(totals.years.get(code, {}).items())
+        for y, t in sorted(counts.years(code, until).items())
     }
