@@ -16,11 +16,9 @@ from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
 
-from rdflib import Graph
-
 from .instance_rules import InstanceRules
 from .kb import KnowledgeBase
-from .store import Store
+from .store import Store, StoredEnterprise
 
 LOG_SIZE = 100_000
 
@@ -54,7 +52,8 @@ class ChangeLog:
 
 
 class ChangeLoggingStore(Store):
-    """A ``Store`` that logs its enterprise writes in ``changes``.
+    """A ``Store`` that logs the writes the service makes (enterprise puts and deletes, SPARQL
+    Updates) in ``changes``.
 
     Stands in until ``Store._write`` records them itself (the change proposed to the store's
     owner); then this class goes and ``Store`` is used in its place.
@@ -67,10 +66,11 @@ class ChangeLoggingStore(Store):
         self._log_lock = threading.Lock()
         super().__init__(kb, rules, path)
 
-    def put_enterprise(self, credit_code: str, asserted: Graph, inferred: Graph) -> None:
+    def put_enterprises(self, items: Iterable[StoredEnterprise]) -> None:
+        items = list(items)
         with self._log_lock:
-            super().put_enterprise(credit_code, asserted, inferred)
-            self.changes.record(self.generation, (credit_code,))
+            super().put_enterprises(items)
+            self.changes.record(self.generation, [item.credit_code for item in items])
 
     def delete_enterprise(self, credit_code: str) -> bool:
         with self._log_lock:

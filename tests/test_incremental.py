@@ -25,7 +25,7 @@ from safetykg.reasoner.repository import EnterpriseRepository
 from safetykg.reasoner.store_changes import ChangeLog, ChangeLoggingStore
 from safetykg.reasoner.stored_province import StoredProvince
 from safetykg.reasoner.tokens import Principal
-from safetykg.reasoner.vocab import enterprise_iri
+from safetykg.reasoner.vocab import inferred_graph_iri
 
 WHO = Principal("test", "admin")
 POLICY = ClusterPolicy(distance_km=2.0, trigger_grade=2, uplift_level="orange")
@@ -213,7 +213,7 @@ def test_a_stored_province_stays_equal_to_a_fresh_assessment(checker, tmp_path):
     assert_fresh(codes)
     repository.delete(WHO, codes[1])
     assert_fresh([c for c in codes if c != codes[1]])
-    store.update(f"DROP GRAPH <{enterprise_iri(codes[2])}>")
+    store.update(f"DROP GRAPH <{inferred_graph_iri(codes[2])}>")  # no report: not listed
     assert store.changes.since(store.generation - 1)[1] is None
     assert_fresh([c for c in codes if c not in codes[1:3]])
     with pytest.raises(KeyError, match="999999"):
