@@ -34,13 +34,6 @@ class CheckResult:
     report: dict[str, Any]
 
 
-def assess_many(
-    engine: Engine, profiles: Sequence[dict[str, Any]], as_of: dt.date | None, policy: str | None
-) -> list[Assessment]:
-    """The assessments of validated profiles, in order, under one ``as_of`` and policy."""
-    return [engine.assess(p, as_of=as_of, policy=policy) for p in profiles]
-
-
 def distinct_credit_codes(profiles: Sequence[dict[str, Any]]) -> list[list[int]]:
     """The profiles' positions in batches without a repeated credit code: each profile goes
     into the first batch that does not hold its code yet, so arrival order is kept per code."""
@@ -134,7 +127,7 @@ class Checker:
         batch holds one graph per enterprise."""
         results: list[CheckResult | None] = [None] * len(profiles)
         for batch in distinct_credit_codes(profiles):
-            assessed = assess_many(self.engine, [profiles[i] for i in batch], as_of, policy)
+            assessed = self.engine.assess_many([profiles[i] for i in batch], as_of, policy)
             for i, a in zip(batch, assessed, strict=True):
                 results[i] = CheckResult(a, self.reporter.to_json(a))
         return [r for r in results if r is not None]
