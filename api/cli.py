@@ -15,6 +15,7 @@ from safetykg.reasoner.ingest import InputError
 from safetykg.reasoner.risk import PolicyError
 from safetykg.reasoner.service import DocumentProblem
 
+from .cli_bulk import register as register_bulk
 from .cli_checklist import checklist
 from .cli_plan import register as register_planning
 from .cli_rules import RulesOption, load_checker, rules_app
@@ -147,6 +148,7 @@ def serve(
 
 app.command("checklist")(checklist)
 register_planning(app)
+register_bulk(app)
 app.add_typer(rules_app, name="rules")
 app.add_typer(token_app, name="token")
 

@@ -37,7 +37,7 @@ from .risk import (
     reasons_in_store,
 )
 from .rule_packs import assemble
-from .terms import iri_value, nt, nt_iri, nt_lines, nt_literal, nt_triple
+from .terms import iri_value, nq_lines, nt, nt_iri, nt_lines, nt_literal, nt_triple
 from .validate import Finding, RuleSet
 from .vocab import ENT, SK, SKC, SOFTWARE, bind_prefixes, enterprise_iri, inferred_graph_iri
 
@@ -48,6 +48,38 @@ Triple = tuple[str, str, str]
 RDF_TYPE, KEY_PATH, RULE_ID = nt(RDF.type), nt(SK.keyPath), nt(SK.ruleId)
 SH_RESULT, SH_FOCUS = nt(SH.ValidationResult), nt(SH.focusNode)
 SH_SEVERITY, SH_SOURCE = nt(SH.resultSeverity), nt(SH.sourceShape)
+XSD_DATE = str(XSD.date)
+T = {  # the terms describe_risk writes, in N-Triples form
+    **{
+        name: nt(SK[name])
+        for name in [
+            "riskAssessment",
+            "RiskAssessment",
+            "riskLevel",
+            "inspectionClass",
+            "policyProfile",
+            "asOf",
+            "minInspectionsPerYear",
+            "maxInspectionsPerYear",
+            "reason",
+            "Reason",
+            "rule",
+            "because",
+            "softwareVersion",
+        ]
+    },
+    **{
+        name: nt(PROV[name])
+        for name in [
+            "wasGeneratedBy",
+            "wasDerivedFrom",
+            "Activity",
+            "used",
+            "wasAssociatedWith",
+            "SoftwareAgent",
+        ]
+    },
+}
 
 
 @dataclass
@@ -167,33 +199,38 @@ class Engine:
         as_of: dt.date | None = None,
         policy: str | None = None,
         with_pyshacl: bool = False,
+        checked: bool = False,
     ) -> list[Assessment]:
         """Assess enterprises set-at-a-time: each one's facts are built in Python, then all of
         them go into one Oxigraph store, one graph per enterprise, where every compiled SHACL
         query and every risk rule runs once for the whole batch. ``with_pyshacl=True``
         validates each enterprise with pySHACL (the reference engine) instead: slower, and the
         yardstick the compiled path is tested against. Raises ``InputError`` for the first
-        invalid profile."""
+        invalid profile; ``checked=True`` skips validation (documents the store accepted)."""
         chosen = self.policy(policy)
-        facts = [self.infer(self.parse_profile(p), as_of_date(p, as_of)) for p in profiles]
+        facts = [
+            self.infer(p if checked else self.parse_profile(p), as_of_date(p, as_of))
+            for p in profiles
+        ]
         store = ox.Store()
-        for f in facts:
-            store.load(
-                nt_lines(f.data()),
-                format=ox.RdfFormat.N_TRIPLES,
-                to_graph=ox.NamedNode(enterprise_iri(f.credit_code)),
-            )
+        store.load(
+            "".join(nq_lines(f.data(), enterprise_iri(f.credit_code)) for f in facts),
+            format=ox.RdfFormat.N_QUADS,
+        )
         findings = (
             {f.credit_code: self.rules.validate_reference(_graph(list(f.data()))) for f in facts}
             if with_pyshacl
             else self.rules.validate_batch(store, mentioned(facts))
         )
-        for f in facts:
-            store.load(
-                nt_lines(result_triples(findings.get(f.credit_code, []))),
-                format=ox.RdfFormat.N_TRIPLES,
-                to_graph=ox.NamedNode(enterprise_iri(f.credit_code)),
-            )
+        store.load(
+            "".join(
+                nq_lines(
+                    result_triples(findings.get(f.credit_code, [])), enterprise_iri(f.credit_code)
+                )
+                for f in facts
+            ),
+            format=ox.RdfFormat.N_QUADS,
+        )
         reasons = {day: reasons_in_store(chosen, store, day) for day in {f.day for f in facts}}
         out = []
         for f in facts:
@@ -228,9 +265,7 @@ class Engine:
         derivation = derive(profile, self.kb, day)
         derived = {nt_triple(t) for t in derivation.triples}
         reference = {nt_triple(t) for t in derivation.reference_triples} | self.grade_labels
-        key_paths = {
-            (s, KEY_PATH, nt_literal(path_of(URIRef(iri_value(s)), code))) for s, _, _ in asserted
-        }
+        key_paths = {(s, KEY_PATH, nt_literal(path_of(s[1:-1], code))) for s, _, _ in asserted}
         owl = {
             t
             for t in self.instance_rules.inferred(chain(asserted, derived, reference))
@@ -264,50 +299,52 @@ def result_triples(findings: Iterable[Finding]) -> Iterator[Triple]:
 
 def describe_risk(credit_code: str, risk: RiskResult, day: dt.date) -> list[Triple]:
     """The risk conclusion with its reasons and provenance, for the inferred graph."""
-    enterprise = enterprise_iri(credit_code)
-    node = URIRef(f"{enterprise}/risk")
-    activity = URIRef(f"{inferred_graph_iri(credit_code)}#activity")
-    date = Literal(day.isoformat(), datatype=XSD.date)
+    enterprise = nt_iri(enterprise_iri(credit_code))
+    node = nt_iri(f"{enterprise_iri(credit_code)}/risk")
+    graph = inferred_graph_iri(credit_code)
+    activity = nt_iri(f"{graph}#activity")
+    date = nt_literal(day.isoformat(), XSD_DATE)
+    policy = nt_iri(risk.policy.iri)
     g = [
-        (enterprise, SK.riskAssessment, node),
-        (node, RDF.type, SK.RiskAssessment),
-        (node, SK.riskLevel, SKC[f"risk-{risk.level}"]),
-        (node, SK.inspectionClass, SKC[f"class-{risk.inspection_class}"]),
-        (node, SK.policyProfile, URIRef(risk.policy.iri)),
-        (node, SK.asOf, date),
-        (node, PROV.wasGeneratedBy, activity),
+        (enterprise, T["riskAssessment"], node),
+        (node, RDF_TYPE, T["RiskAssessment"]),
+        (node, T["riskLevel"], nt(SKC[f"risk-{risk.level}"])),
+        (node, T["inspectionClass"], nt(SKC[f"class-{risk.inspection_class}"])),
+        (node, T["policyProfile"], policy),
+        (node, T["asOf"], date),
+        (node, T["wasGeneratedBy"], activity),
     ]
     if risk.min_per_year is not None:
-        g.append((node, SK.minInspectionsPerYear, Literal(risk.min_per_year)))
+        g.append((node, T["minInspectionsPerYear"], nt(Literal(risk.min_per_year))))
     if risk.max_per_year is not None:
-        g.append((node, SK.maxInspectionsPerYear, Literal(risk.max_per_year)))
+        g.append((node, T["maxInspectionsPerYear"], nt(Literal(risk.max_per_year))))
     for i, reason in enumerate(risk.reasons):
-        rnode = URIRef(f"{node}/reasons/{i}")
+        rnode = nt_iri(f"{enterprise_iri(credit_code)}/risk/reasons/{i}")
         g += [
-            (node, SK.reason, rnode),
-            (rnode, RDF.type, SK.Reason),
-            (rnode, SK.rule, Literal(reason.rule_id)),
-            (rnode, SK.riskLevel, SKC[f"risk-{reason.level}"]),
+            (node, T["reason"], rnode),
+            (rnode, RDF_TYPE, T["Reason"]),
+            (rnode, T["rule"], nt_literal(reason.rule_id)),
+            (rnode, T["riskLevel"], nt(SKC[f"risk-{reason.level}"])),
         ]
-        g += [(rnode, SK.because, Literal(b)) for b in reason.because]
-        g += [(rnode, PROV.wasDerivedFrom, fact) for fact in reason.facts]
+        g += [(rnode, T["because"], nt_literal(b)) for b in reason.because]
+        g += [(rnode, T["wasDerivedFrom"], nt_iri(fact)) for fact in reason.facts]
+    software = nt(SOFTWARE)
     g += [
-        (activity, RDF.type, PROV.Activity),
-        (activity, PROV.used, enterprise),
-        (activity, PROV.used, URIRef(risk.policy.iri)),
-        (activity, PROV.wasAssociatedWith, SOFTWARE),
-        (activity, SK.asOf, date),
-        (SOFTWARE, RDF.type, PROV.SoftwareAgent),
-        (SOFTWARE, SK.softwareVersion, Literal(__version__)),
-        (URIRef(inferred_graph_iri(credit_code)), PROV.wasGeneratedBy, activity),
+        (activity, RDF_TYPE, T["Activity"]),
+        (activity, T["used"], enterprise),
+        (activity, T["used"], policy),
+        (activity, T["wasAssociatedWith"], software),
+        (activity, T["asOf"], date),
+        (software, RDF_TYPE, T["SoftwareAgent"]),
+        (software, T["softwareVersion"], nt_literal(__version__)),
+        (nt_iri(graph), T["wasGeneratedBy"], activity),
     ]
-    return [nt_triple(t) for t in g]
+    return g
 
 
-def path_of(node: URIRef, credit_code: str) -> str:
+def path_of(node: str, credit_code: str) -> str:
     """The key path in the submitted document of a node IRI minted by the ingest."""
-    base = str(ENT[credit_code])
-    rest = str(node)[len(base) :].strip("/")
+    rest = node[len(ENT) + len(credit_code) :].strip("/")
     parts: list[str | int] = [int(p) if p.isdigit() else p for p in rest.split("/") if p]
     return key_path(parts)
 

@@ -1,9 +1,9 @@
 """Enterprise records over the store: submit (validate, assess, store, audit), read, list, delete.
 
 An enterprise is its asserted graph, its source graph (the document as submitted) and its
-inferred graph; the check report made when it was
-stored is kept in the inferred graph (``sk:checkReport`` on the assessment activity), so the
-report, the facts and the data always change together in one update.
+inferred graph; the check report made when it was stored is kept in the inferred graph
+(``sk:checkReport`` on the assessment activity, reasoner/records.py), so the report, the facts
+and the data always change together in one update.
 """
 
 from __future__ import annotations
@@ -14,18 +14,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib.namespace import RDF
 
 from .audit import AuditLog
-from .engine import Assessment
 from .ingest import InputError, InputProblem
+from .records import stored
 from .service import Checker, CheckResult
-from .store import Store, StoredEnterprise
-from .terms import nt, nt_iri, nt_lines, nt_literal
+from .store import Store
 from .tokens import Principal
 from .vocab import SK, SKC, enterprise_iri, inferred_graph_iri
 
-CHECK_REPORT = nt(SK.checkReport)
 MAX_PAGE_SIZE = 500
 LEVELS = ("red", "orange", "yellow", "blue")
 CLASSES = ("key", "general")
@@ -53,21 +50,6 @@ class Page:
     page: int
     size: int
     total: int
-
-
-def stored(assessment: Assessment, report: dict[str, Any]) -> StoredEnterprise:
-    """What the store keeps of an assessed enterprise; its report goes with the inferred
-    facts, on the activity that produced them."""
-    code = assessment.credit_code
-    activity = nt_iri(f"{inferred_graph_iri(code)}#activity")
-    document = nt_literal(json.dumps(report, ensure_ascii=False), str(RDF.JSON))
-    inferred = [*assessment.inferred_triples, (activity, CHECK_REPORT, document)]
-    return StoredEnterprise(
-        code,
-        nt_lines(assessment.asserted_triples),
-        nt_lines(inferred),
-        json.dumps(assessment.profile, ensure_ascii=False),
-    )
 
 
 class EnterpriseRepository:

@@ -8,6 +8,7 @@ checkpoints (``snapshot``), never the live database.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -18,6 +19,8 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.namespace import RDF
+
+from safetykg import __version__
 
 from .instance_rules import InstanceRules
 from .kb import KnowledgeBase
@@ -54,6 +57,21 @@ class StoredEnterprise:
 RDF_JSON = RDF.JSON
 
 
+def reference_digest(files: Iterable[Path]) -> str:
+    """What the reference graphs are made of: the files' names and contents, and the version."""
+    digest = hashlib.sha256(__version__.encode())
+    for f in sorted(files):
+        digest.update(f.name.encode())
+        digest.update(f.read_bytes())
+    return digest.hexdigest()
+
+
+def in_graph(ntriples: str, graph: str) -> str:
+    """N-Triples text as N-Quads in ``graph`` (literals escape line breaks, so every line
+    ends with " .")."""
+    return ntriples.replace(" .\n", f" <{graph}> .\n")
+
+
 class Store:
     """An Oxigraph store holding the reference graphs and enterprise graphs.
 
@@ -75,13 +93,19 @@ class Store:
         if self.path:
             shutil.rmtree(self._snapshot_root(), ignore_errors=True)
         self._load_reference(kb, rules)
+        self.interrupted = self._repair_interrupted_bulk_write()
 
     def _load_reference(self, kb: KnowledgeBase, rules: InstanceRules) -> None:
-        """Ontology, KB and shapes, and the KB closed under the ontology, each replaced.
+        """Ontology, KB and shapes, and the KB closed under the ontology, each replaced, unless
+        the store on disk already holds exactly these (same files, same SafetyKG version).
 
         This runs before the store serves anyone; an interrupted start-up is repaired by the
-        next one, which replaces the same graphs again.
+        next one, which replaces the same graphs again (the digest is written last).
         """
+        digest = reference_digest([*kb.files, *turtle_files(shapes_dir())])
+        marker = self.path.parent / f"{self.path.name}.reference" if self.path else None
+        if marker and marker.is_file() and marker.read_text(encoding="utf-8") == digest:
+            return
         reference = [g for g in kb.store.named_graphs() if isinstance(g, ox.NamedNode)]
         for name in [*reference, ox.NamedNode(GRAPH_SHAPES), ox.NamedNode(GRAPH_KB_INFERRED)]:
             self.oxigraph.remove_graph(name)
@@ -92,8 +116,15 @@ class Store:
             )
         quads = kb.store.quads_for_pattern(None, None, None, ox.NamedNode(GRAPH_KB))
         closure = rules.inferred((str(q.subject), str(q.predicate), str(q.object)) for q in quads)
-        name = f"<{GRAPH_KB_INFERRED}>"
-        self._write(f"INSERT DATA {{ GRAPH {name} {{ {nt_lines(closure)} }} }}")
+        with self._write_lock:
+            self.oxigraph.load(
+                nt_lines(closure),
+                format=ox.RdfFormat.N_TRIPLES,
+                to_graph=ox.NamedNode(GRAPH_KB_INFERRED),
+            )
+            self._generation += 1
+        if marker:
+            marker.write_text(digest, encoding="utf-8")
         self.oxigraph.flush()
 
     @property
@@ -111,6 +142,9 @@ class Store:
         """Replace the graphs of several enterprises in one atomic update: asserted, source
         document and inferred graph (dropped when ``inferred`` is None: not yet assessed)."""
         drops, inserts = [], []
+        items = list(items)
+        if not items:
+            return
         for item in items:
             code = item.credit_code
             names = [enterprise_iri(code), source_graph_iri(code), inferred_graph_iri(code)]
@@ -124,15 +158,63 @@ class Store:
                 inserts.append(f"GRAPH <{names[2]}> {{ {item.inferred} }}")
         self._write(f"{' '.join(drops)} INSERT DATA {{ {' '.join(inserts)} }}")
 
-    def put_inferred(self, items: Iterable[tuple[str, str]]) -> None:
-        """Replace the inferred graphs of several enterprises (credit code, N-Triples) at once;
-        their asserted data is untouched."""
-        drops, inserts = [], []
-        for code, inferred in items:
-            name = inferred_graph_iri(code)
-            drops.append(f"DROP SILENT GRAPH <{name}> ;")
-            inserts.append(f"GRAPH <{name}> {{ {inferred} }}")
-        self._write(f"{' '.join(drops)} INSERT DATA {{ {' '.join(inserts)} }}")
+    def bulk_put(self, items: Sequence[StoredEnterprise], keep_asserted: bool = False) -> None:
+        """Replace many enterprises' graphs at RocksDB bulk-load speed (``safetykg import`` and
+        ``assess``, which hold the store alone). ``keep_asserted``: replace inferred graphs
+        only.
+
+        A bulk load is not a transaction, so the credit codes are written to a journal first
+        and removed after: a store opened with a journal left over (the process died in
+        between) drops those enterprises' graphs, so none is ever half written."""
+        if not items:
+            return
+        assert self.path is not None, "bulk writes are for stores on disk"
+        codes = [item.credit_code for item in items]
+        graphs = [
+            name
+            for code in codes
+            for name in (
+                [inferred_graph_iri(code)]
+                if keep_asserted
+                else [enterprise_iri(code), source_graph_iri(code), inferred_graph_iri(code)]
+            )
+            if self.oxigraph.contains_named_graph(ox.NamedNode(str(name)))
+        ]
+        quads = []
+        for item in items:
+            code = item.credit_code
+            if not keep_asserted:
+                quads.append(in_graph(item.asserted, enterprise_iri(code)))
+                document = nt_literal(item.source, str(RDF_JSON))
+                quads.append(
+                    f"<{enterprise_iri(code)}> <{SK.sourceDocument}> {document} "
+                    f"<{source_graph_iri(code)}> .\n"
+                )
+            if item.inferred is not None:
+                quads.append(in_graph(item.inferred, inferred_graph_iri(code)))
+        with self._write_lock:
+            self._journal.write_text("\n".join(codes), encoding="utf-8")
+            if graphs:
+                self.oxigraph.update(" ; ".join(f"DROP SILENT GRAPH <{g}>" for g in graphs))
+            self.oxigraph.bulk_load("".join(quads), format=ox.RdfFormat.N_QUADS)
+            self._journal.unlink()
+            self._generation += 1
+
+    @property
+    def _journal(self) -> Path:
+        assert self.path is not None
+        return self.path.parent / f"{self.path.name}.bulk-journal"
+
+    def _repair_interrupted_bulk_write(self) -> list[str]:
+        """Drop the enterprises of a bulk write that never finished; their credit codes."""
+        if self.path is None or not self._journal.exists():
+            return []
+        codes = self._journal.read_text(encoding="utf-8").split()
+        for code in codes:
+            for name in (enterprise_iri(code), source_graph_iri(code), inferred_graph_iri(code)):
+                self.oxigraph.remove_graph(ox.NamedNode(str(name)))
+        self._journal.unlink()
+        return codes
 
     def source_documents(self, codes: Iterable[str] | None = None) -> Iterator[tuple[str, str]]:
         """(credit code, submitted profile JSON) of the given or of every stored enterprise."""

@@ -38,7 +38,9 @@ def nt_iri(iri: str) -> str:
 
 
 def nt_literal(lexical: str, datatype: str | None = None, lang: str | None = None) -> str:
-    quoted = '"' + lexical.translate(_ESCAPES) + '"'
+    if "\\" in lexical or '"' in lexical or "\n" in lexical or "\r" in lexical:
+        lexical = lexical.translate(_ESCAPES)
+    quoted = f'"{lexical}"'
     if lang:
         return f"{quoted}@{lang}"
     if datatype and datatype != XSD_STRING:
@@ -61,6 +63,12 @@ def nt_triple(triple: tuple) -> tuple[str, str, str]:
 
 def nt_lines(triples: Iterable[tuple[str, str, str]]) -> str:
     return "".join(f"{s} {p} {o} .\n" for s, p, o in triples)
+
+
+def nq_lines(triples: Iterable[tuple[str, str, str]], graph: str) -> str:
+    """N-Quads text of ``triples`` in the graph named ``graph`` (an IRI)."""
+    g = f"<{graph}>"
+    return "".join(f"{s} {p} {o} {g} .\n" for s, p, o in triples)
 
 
 def iri_value(term: str) -> str:

@@ -121,6 +121,8 @@ class RuleSet:
             for sub in self._descendants(shape):
                 self.owner.setdefault(sub, rule)
         self.parameter_lists = self._parameter_lists()
+        self._messages: dict = {}
+        self._result_terms: dict = {}
 
     def _parameter_lists(self) -> set[tuple]:
         """The RDF lists given as values of constraint-component parameters (shapes/components.ttl).
@@ -208,19 +210,39 @@ class RuleSet:
         rule = self.owner.get(source)
         if rule is None:
             return
-        own = messages(self.graph, source) if source != rule.shape else {}
         finding = Finding(
             rule=rule,
             focus=focus,
             path=path,
             severity=SEVERITY_NAMES.get(severity, rule.severity),
-            message={**rule.message, **{k: v for k, v in own.items() if k in ("zh", "en")}},
+            message=self._message(source, rule),
             value=str(value) if value is not None else None,
         )
         # A component's property validator runs once per value node (see
         # shapes/components.ttl), so the same result can come more than once.
         key = (source, finding.focus, finding.path, finding.severity, finding.value)
         findings.setdefault(key, finding)
+
+    def _message(self, source, rule: Rule) -> dict[str, str]:
+        """The rule's messages, overridden by those of the nested shape that reported."""
+        if source not in self._messages:
+            own = messages(self.graph, source) if source != rule.shape else {}
+            self._messages[source] = {
+                **rule.message,
+                **{k: v for k, v in own.items() if k in ("zh", "en")},
+            }
+        return self._messages[source]
+
+    def _severity_and_path(self, source, path) -> tuple:
+        """Severity of a reporting shape and the principal path of a result (cached: the
+        shapes never change and a province has many results per shape)."""
+        key = (source, path)
+        if key not in self._result_terms:
+            self._result_terms[key] = (
+                self.graph.value(source, SH.severity, default=SH.Violation),
+                _principal_path(self.graph, path),
+            )
+        return self._result_terms[key]
 
     @cached_property
     def compiled(self) -> list[ShapeQuery]:
@@ -232,8 +254,7 @@ class RuleSet:
         the same as ``validate`` gives enterprise by enterprise. ``present``: see ``run``."""
         findings: dict[tuple, Finding] = {}
         for r in run(store, self.compiled, present):
-            severity = self.graph.value(r.source, SH.severity, default=SH.Violation)
-            path = _principal_path(self.graph, r.path)
+            severity, path = self._severity_and_path(r.source, r.path)
             self._keep(findings, r.source, r.focus, path, severity, r.value)
         return list(findings.values())
 

@@ -1,0 +1,153 @@
+"""`safetykg import` and `safetykg assess` on a real data directory, as a user runs them."""
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from safetykg.reasoner.engine import Engine
+from safetykg.reasoner.generate import generate
+from safetykg.reasoner.report import Reporter
+from safetykg.reasoner.store import Store
+from safetykg.reasoner.vocab import enterprise_iri, inferred_graph_iri
+
+AS_OF = "2026-06-30"
+COUNT = 40
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "safetykg", *args], capture_output=True, text=True, timeout=600
+    )
+
+
+@pytest.fixture(scope="module")
+def province(engine: Engine) -> list[dict]:
+    return generate(engine.kb, COUNT, seed=11)
+
+
+@pytest.fixture(scope="module")
+def lines(province, tmp_path_factory) -> tuple[Path, dict[int, str]]:
+    """The province as JSON Lines with three bad lines in it; line number -> expected text."""
+    bad_code = {**province[1], "credit_code": "91330000000000000X"}
+    bad_county = {**province[2], "region": "339999"}
+    rows = [json.dumps(p, ensure_ascii=False) for p in province]
+    rows.insert(3, "{not json")
+    rows.insert(10, json.dumps(bad_code, ensure_ascii=False))
+    rows.insert(20, json.dumps(bad_county, ensure_ascii=False))
+    path = tmp_path_factory.mktemp("bulk") / "province.jsonl"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path, {4: "not JSON", 11: "credit_code:", 21: "region:"}
+
+
+def stored_codes(data: Path, engine: Engine) -> list[str]:
+    store = Store(engine.kb, engine.instance_rules, data / "store")
+    try:
+        return store.enterprise_codes()
+    finally:
+        store.close()
+
+
+def test_bad_lines_are_reported_by_line_and_key_path_and_skipped(lines, province, engine, tmp_path):
+    path, expected = lines
+    r = run("import", str(path), "--data", str(tmp_path), "--workers", "2")
+    assert r.returncode == 1, r.stderr
+    for number, text in expected.items():
+        assert any(
+            line.startswith(f"{path}:{number}: ") and text in line for line in r.stderr.splitlines()
+        ), (number, r.stderr)
+    assert f"{COUNT} enterprises imported" in r.stderr
+    assert stored_codes(tmp_path, engine) == sorted(p["credit_code"] for p in province)
+
+
+def test_strict_imports_nothing_when_a_line_is_bad(lines, engine, tmp_path):
+    r = run("import", str(lines[0]), "--data", str(tmp_path), "--strict", "--workers", "0")
+    assert r.returncode == 1
+    assert "nothing imported" in r.stderr
+    assert stored_codes(tmp_path, engine) == []
+
+
+@pytest.fixture(scope="module")
+def assessed(province, tmp_path_factory) -> Path:
+    """A data directory with the province imported and assessed as of AS_OF."""
+    data = tmp_path_factory.mktemp("assessed")
+    path = data / "province.jsonl"
+    path.write_text("".join(json.dumps(p) + "\n" for p in province), encoding="utf-8")
+    assert run("import", str(path), "--data", str(data), "--workers", "0").returncode == 0
+    r = run("assess", "--data", str(data), "--as-of", AS_OF, "--format", "json")
+    assert r.returncode == 0, r.stderr
+    (data / "summary.json").write_text(r.stdout, encoding="utf-8")
+    return data
+
+
+def test_assess_stores_every_report_as_a_lone_check_makes_it(assessed, province, engine):
+    reporter = Reporter(engine)
+    store = Store(engine.kb, engine.instance_rules, assessed / "store")
+    try:
+        rows = store.select(
+            "PREFIX sk: <https://w3id.org/safetykg/def#> "
+            "SELECT ?g ?report WHERE { GRAPH ?g { ?a sk:checkReport ?report } }"
+        )
+        reports = {row["g"]: json.loads(row["report"]) for row in rows}
+        assert len(reports) == COUNT
+        day = dt.date.fromisoformat(AS_OF)
+        for profile in province:
+            alone = reporter.to_json(engine.assess(profile, day))
+            assert reports[str(inferred_graph_iri(profile["credit_code"]))] == alone
+        levels = store.select(
+            "PREFIX sk: <https://w3id.org/safetykg/def#> SELECT ?level (COUNT(?e) AS ?n) "
+            "WHERE { ?e sk:riskAssessment/sk:riskLevel ?level } GROUP BY ?level"
+        )
+    finally:
+        store.close()
+    summary = json.loads((assessed / "summary.json").read_text(encoding="utf-8"))
+    assert summary["assessed"] == COUNT
+    by_level = {row["level"].rsplit("risk-", 1)[1]: int(row["n"]) for row in levels}
+    assert by_level == summary["by_level"]
+    assert sum(summary["by_class"].values()) == COUNT
+
+
+def test_reimport_replaces_the_graph_and_assess_flag_reassesses(assessed, province, engine):
+    changed = {**province[0], "name": "改名后的合成企业"}
+    line = assessed / "one.jsonl"
+    line.write_text(json.dumps(changed, ensure_ascii=False) + "\n", encoding="utf-8")
+    r = run("import", str(line), "--data", str(assessed), "--assess", "--workers", "0")
+    assert r.returncode == 0, r.stderr
+    code = changed["credit_code"]
+    store = Store(engine.kb, engine.instance_rules, assessed / "store")
+    try:
+        names = {o for _, p, o in store.triples(str(enterprise_iri(code))) if p.endswith("#name>")}
+        report = [
+            json.loads(row["r"])
+            for row in store.select(
+                "PREFIX sk: <https://w3id.org/safetykg/def#> SELECT ?r WHERE { GRAPH <"
+                f"{inferred_graph_iri(code)}> {{ ?a sk:checkReport ?r }} }}"
+            )
+        ]
+    finally:
+        store.close()
+    assert names == {'"改名后的合成企业"'}
+    assert [rep["name"] for rep in report] == ["改名后的合成企业"]
+
+
+def test_an_interrupted_bulk_write_leaves_no_half_written_enterprise(assessed, province, engine):
+    code = province[5]["credit_code"]
+    (assessed / "store.bulk-journal").write_text(code, encoding="utf-8")
+    store = Store(engine.kb, engine.instance_rules, assessed / "store")
+    try:
+        assert store.interrupted == [code]
+        assert code not in store.enterprise_codes()
+        assert not store.triples(str(inferred_graph_iri(code)))
+    finally:
+        store.close()
+    assert not (assessed / "store.bulk-journal").exists()
+
+
+def test_unknown_policy_and_missing_file_are_clear_errors(tmp_path):
+    r = run("assess", "--data", str(tmp_path), "--policy", "nowhere-2030")
+    assert r.returncode == 2 and "unknown policy 'nowhere-2030'" in r.stderr
+    r = run("import", str(tmp_path / "missing.jsonl"), "--data", str(tmp_path))
+    assert r.returncode == 2 and "no such file" in r.stderr
