@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from safetykg.reasoner.audit import AuditLog
+from safetykg.reasoner.change_log import ChangeLog
 from safetykg.reasoner.clusters import ClusterPolicy, find_clusters
 from safetykg.reasoner.generate import generate
 from safetykg.reasoner.province import AssessedEnterprise, HazardSourceRecord, assess_all
@@ -22,7 +23,7 @@ from safetykg.reasoner.province_index import ProvinceIndex
 from safetykg.reasoner.proximity_grid import ProximityGrid, haversine_km
 from safetykg.reasoner.regions import RegionCounts, region_summary
 from safetykg.reasoner.repository import EnterpriseRepository
-from safetykg.reasoner.store_changes import ChangeLog, ChangeLoggingStore
+from safetykg.reasoner.store_changes import ChangeLoggingStore
 from safetykg.reasoner.stored_province import StoredProvince
 from safetykg.reasoner.tokens import Principal
 from safetykg.reasoner.vocab import inferred_graph_iri
