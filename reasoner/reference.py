@@ -10,10 +10,10 @@ OWL RL rules, the compiled shapes, nor Oxigraph.
 owlrl costs ~5 s for one enterprise, almost all of it spent on the ontology: it runs every rule
 over every triple of the graph in each cycle, and the ~6,000 triples of the closed ontology
 outnumber an enterprise's ~70 a hundredfold. So enterprises are closed many at a time in one
-graph (~35 s for 300). That is the same as closing each one alone because enterprises share no
-node but reference individuals, ontology terms and literals, and ``Isolation`` checks on every
-batch the two conditions under which the union's closure is the union of the closures (proof
-in docs/architecture.md, "Reference path"); a batch that fails them raises ``IsolationError``.
+graph (~30 s of CPU for 300). That gives each one what closing it alone gives, because
+enterprises share no node but reference individuals, ontology terms and literals:
+``ReferenceReasoner.conclusions`` checks on every batch the conditions under which this holds
+(proof in docs/architecture.md, "Reference path") and raises ``IsolationError`` otherwise.
 """
 
 from __future__ import annotations
@@ -45,12 +45,12 @@ from .terms import nt_lines, nt_triple
 from .vocab import ENT, SK, enterprise_iri
 
 # Enterprises per owlrl run: one run costs ~5 s of ontology plus ~0.1 s per enterprise (300
-# in ~35 s on the 2-core machine); larger batches grow faster than linearly.
+# in ~30 s of CPU on the 2-core machine); owlrl grows faster than linearly beyond.
 BATCH = 300
 ENT_BASE = str(ENT)
-# OWL RL constructs whose rules join facts through a shared node without naming it in the
-# conclusion, beyond someValuesFrom and transitivity (which ``ReferenceReasoner.inert``
-# covers): the isolation proof assumes the ontology has none of them, nor equalities.
+# OWL RL constructs whose rules join facts through a term the conclusion does not name, beyond
+# someValuesFrom and transitivity (which ``ReferenceReasoner.inert`` covers), or that conclude
+# equalities: the isolation proof assumes the ontology has none of them.
 JOINING_CONSTRUCTS = {
     OWL.allValuesFrom,
     OWL.propertyChainAxiom,
@@ -115,7 +115,6 @@ class ReferenceReasoner:
         self.tbox = closed_tbox(turtle_files(ontology_dir()))
         used = {p for p in JOINING_CONSTRUCTS if (None, p, None) in self.tbox}
         used |= {c for c in JOINING_CONSTRUCTS if (None, RDF.type, c) in self.tbox}
-        used |= {OWL.sameAs for s, o in self.tbox.subject_objects(OWL.sameAs) if s != o}
         if used:
             names = ", ".join(sorted(str(u) for u in used))
             raise IsolationError(f"the ontology uses {names}: batch closure is not isolated")
@@ -125,14 +124,17 @@ class ReferenceReasoner:
 
     def inert(self, t: Triple) -> bool:
         """Whether a fact about shared terms only can enter no rule together with a fact of an
-        enterprise: under the ontology's constructs only someValuesFrom (cls-svf1), transitive
-        properties (prp-trp) and equality join two facts through a term."""
-        s, p, o = t
-        if p == OWL.sameAs:
-            return s == o
-        if p == RDF.type:
-            return o not in self.fillers
-        return p not in self.transitive
+        enterprise: under the ontology's constructs only someValuesFrom (cls-svf1) and
+        transitive properties (prp-trp) join two facts through a term."""
+        if t[1] == RDF.type:
+            return t[2] not in self.fillers
+        return t[1] not in self.transitive
+
+    @staticmethod
+    def joined_terms(t: Triple) -> tuple:
+        """The terms through which a rule can join ``t`` with another fact: the subject of a
+        type (cls-svf1), both ends of a link (prp-trp)."""
+        return (t[0],) if t[1] == RDF.type else (t[0], t[2])
 
     def facts(self, profile: dict[str, Any], as_of: dt.date | None) -> Facts:
         profile = self.engine.parse_profile(profile)
@@ -166,9 +168,9 @@ class ReferenceReasoner:
 
     def conclusions(self, closure: Iterable[Triple], batch: Sequence[Facts]) -> dict[str, set]:
         """What ``close`` keeps of the closure of a batch, by credit code. Raises
-        ``IsolationError`` unless (1) no triple names nodes of two enterprises and (2) every
-        new triple about shared terms only is inert or a reference triple given to every
-        enterprise whose facts name its subject."""
+        ``IsolationError`` unless (1) no triple names nodes of two enterprises nor equates two
+        terms and (2) every new triple about shared terms only is inert or a reference triple
+        given to every enterprise whose facts name a term it can be joined through."""
         given: set[Triple] = set()
         for f in batch:
             given |= f.base()
@@ -177,6 +179,8 @@ class ReferenceReasoner:
         named_by: dict[Any, set[str]] = defaultdict(set)  # shared term -> enterprises
         shared = []
         for t in closure:
+            if t[1] == OWL.sameAs and t[0] != t[2]:
+                raise IsolationError(f"owlrl concluded an equality: {t}")
             owners = {owner(term) for term in t} - {None}
             if len(owners) > 1:
                 names = ", ".join(sorted(owners))
@@ -191,7 +195,8 @@ class ReferenceReasoner:
             elif t not in self.tbox and not self.inert(t):
                 shared.append(t)
         for t in shared:
-            lacking = sorted(c for c in named_by.get(t[0], ()) if t not in reference.get(c, ()))
+            naming = set().union(*(named_by.get(term, ()) for term in self.joined_terms(t)))
+            lacking = sorted(c for c in naming if t not in reference[c])
             if lacking:
                 names = ", ".join(lacking)
                 raise IsolationError(f"{t} may reach enterprises {names}, not given it")
