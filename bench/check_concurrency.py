@@ -181,9 +181,11 @@ def main() -> None:
         tally = Tally(args.warmup, args.requests, measured=True)
         load_before = os.getloadavg()[0]
         cpu_before, t0 = server.cpu_seconds(), time.perf_counter()
+        client_before = time.process_time()
         run_clients(server, bodies, tally, args.clients)
         wall = time.perf_counter() - t0
         cpu = server.cpu_seconds() - cpu_before
+        client_cpu = time.process_time() - client_before
         load_after = os.getloadavg()[0]
 
     lat = tally.latencies_ms
@@ -203,7 +205,11 @@ def main() -> None:
             f"p99 {percentile(lat, 0.99):.1f} ms, max {max(lat):.1f} ms"
         )
     print(f"throughput: {len(lat) / wall:.1f} requests/s over {wall:.1f} s")
-    print(f"server CPU: {cpu:.1f} s, {cpu / max(len(lat), 1) * 1000:.1f} ms per request")
+    per_request = 1000 / max(len(lat), 1)
+    print(
+        f"CPU: server {cpu:.1f} s ({cpu * per_request:.1f} ms per request), "
+        f"clients {client_cpu:.1f} s ({client_cpu * per_request:.1f} ms per request)"
+    )
     print(f"errors: {errors or 'none'}")
 
 

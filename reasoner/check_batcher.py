@@ -1,16 +1,17 @@
 """Micro-batching of concurrent checks: requests that arrive together are assessed together.
 
-Assessing a batch in one Oxigraph store pays the fixed cost of the compiled SHACL queries (~300
-of them) once per batch instead of once per enterprise (``Engine.assess_many``). A
-``CheckBatcher`` queues the checks submitted from any thread; one worker thread takes the
-oldest waiting check and everything that waits with the same ``as_of`` and policy, after giving
-the oldest at most ``window`` seconds for company or as soon as ``max_profiles`` profiles are
-waiting, and answers each check with exactly its own results.
+Assessing a batch in one Oxigraph store pays the fixed cost of the compiled SHACL queries once
+per batch instead of once per enterprise (``Engine.assess_many``). A ``CheckBatcher`` queues the
+checks submitted from any thread; one worker thread takes the oldest waiting check and everything
+that waits with the same ``as_of`` and policy, after giving the oldest at most ``window``
+seconds for company or as soon as ``max_profiles`` profiles are waiting, and answers each check
+with exactly its own results.
 
-One worker is enough and more would not help: the work holds the GIL (two threads running the
-compiled queries took longer than one running both in turn; bench/README.md). While it works,
-new checks queue up, so the batches grow with the load and the window only matters when the
-service is quiet.
+While the worker assesses one batch, the next checks queue up, so batches grow with the load
+even without a window; the window (default 0) only lets the oldest check wait for company when
+the worker is free. One worker, because most of a check is Python holding the GIL (Oxigraph
+releases it only while it evaluates a query): more threads would share one core. Figures in
+bench/README.md (``check_concurrency.py``).
 """
 
 from __future__ import annotations
@@ -31,10 +32,11 @@ BatchKey = tuple[dt.date | None, str | None]
 @dataclass(frozen=True)
 class BatchSettings:
     """``window``: seconds the oldest waiting check may wait for others (0: take what is
-    waiting); ``max_profiles``: the most profiles in one batch (a request with more than this
-    is still taken whole, alone)."""
+    waiting; a window of 2 ms made lone requests slower and 8 clients no faster, measured on a
+    busy machine); ``max_profiles``: the most profiles in one batch (a request with more is
+    still taken whole, alone)."""
 
-    window: float = 0.002
+    window: float = 0.0
     max_profiles: int = 32
 
     def __post_init__(self) -> None:
