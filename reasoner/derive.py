@@ -96,14 +96,27 @@ def _link_industry(d: Derivation, kb: KnowledgeBase, code: str | None) -> None:
     if industry is None:
         return
     d.industry = industry
-    d.triples.add((d.enterprise, SK.industry, URIRef(industry.iri)))
+    links, reference = _industry_links(kb, industry)
+    d.triples.update((d.enterprise, p, o) for p, o in links)
+    d.reference_triples.update(reference)
+
+
+def _industry_links(kb: KnowledgeBase, industry: IndustryClass) -> tuple[list, set]:
+    """(predicate, object) links of an enterprise in ``industry`` and the reference triples
+    they need: the same for every enterprise of the class, so computed once per class."""
+    cached = kb.derived_cache.get(("industry", industry.code))
+    if cached is not None:
+        return cached
+    links: list = [(SK.industry, URIRef(industry.iri))]
+    reference: set = set()
     for c in industry.chain:
         iri = URIRef(kb.industries[c].iri)
-        d.triples.add((d.enterprise, SK.inIndustry, iri))
-        for t in kb.industries[c].types:
-            d.reference_triples.add((iri, RDF.type, URIRef(t)))
+        links.append((SK.inIndustry, iri))
+        reference.update((iri, RDF.type, URIRef(t)) for t in kb.industries[c].types)
     if industry.sector:
-        d.triples.add((d.enterprise, SK.sectorGroup, URIRef(industry.sector)))
+        links.append((SK.sectorGroup, URIRef(industry.sector)))
+    kb.derived_cache[("industry", industry.code)] = (links, reference)
+    return links, reference
 
 
 def _holdings(profile: dict[str, Any]) -> list[Holding]:

@@ -118,7 +118,7 @@ class InstanceRules:
                 self.svf_by_filler[nt(filler)].append((nt(p), nt(r)))
         self.intersections_with: dict[str, list] = defaultdict(list)  # part -> [(class, parts)]
         for c, head in tbox.subject_objects(OWL.intersectionOf):
-            parts = tuple(nt(x) for x in Collection(tbox, head))
+            parts = frozenset(nt(x) for x in Collection(tbox, head))
             for part in parts:
                 self.intersections_with[part].append((nt(c), parts))
 
@@ -149,8 +149,7 @@ class InstanceRules:
                         if edge == q:
                             agenda.append((subject, RDF_TYPE, r))
                 for c, parts in self.intersections_with.get(o, ()):
-                    own = types[s]
-                    if all(part in own for part in parts):
+                    if parts <= types[s]:
                         agenda.append((s, RDF_TYPE, c))
                 continue
             out_edges[s].add((p, o))

@@ -96,6 +96,8 @@ class KnowledgeBase:
     items: dict[str, Item] = field(default_factory=dict)
     listing_term_years: int = 0
     clause_labels: dict[str, str] = field(default_factory=dict)
+    # what derivation computes from reference facts alone, kept per key (reasoner/derive.py)
+    derived_cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(cls, extra_files: list[Path] | None = None) -> KnowledgeBase:
