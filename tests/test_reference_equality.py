@@ -9,6 +9,7 @@ GB 18218 unit grades, accident grades, risk level, inspection class, reasons and
 
 import datetime as dt
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +122,18 @@ def test_contract_example_gets_owlrl_classes(province):
     example = reference[-1]
     types = set(example.inferred.objects(ENT[example.credit_code], RDF.type))
     assert {SK.DustExplosionEnterprise, SK.HazardousChemicalEnterprise} <= types
+
+
+def test_a_difference_names_the_enterprise_and_what_differs(province):
+    fast, reference = province
+    code = next(a.credit_code for a in fast if a.findings)
+    index = [a.credit_code for a in fast].index(code)
+    dropped = fast[index].findings[0]
+    changed = replace(fast[index], findings=fast[index].findings[1:])
+    lines = differences([changed], reference[index : index + 1])
+    assert len(lines) == 1
+    assert lines[0].startswith(f"{code} findings: only fast [], only reference [")
+    assert dropped.rule.rule_id in lines[0] and str(dropped.focus) in lines[0]
 
 
 @settings(
