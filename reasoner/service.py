@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -35,18 +36,16 @@ class CheckResult:
 
 
 def distinct_credit_codes(profiles: Sequence[dict[str, Any]]) -> list[list[int]]:
-    """The profiles' positions in batches without a repeated credit code: each profile goes
-    into the first batch that does not hold its code yet, so arrival order is kept per code."""
+    """The profiles' positions in batches without a repeated credit code: the n-th profile
+    with a code goes into the n-th batch, so arrival order is kept per code."""
+    seen: Counter[str] = Counter()
     batches: list[list[int]] = []
-    codes: list[set[str]] = []
     for i, profile in enumerate(profiles):
-        n = next((n for n, held in enumerate(codes) if profile["credit_code"] not in held), None)
-        if n is None:
+        n = seen[profile["credit_code"]]
+        seen[profile["credit_code"]] += 1
+        if n == len(batches):
             batches.append([])
-            codes.append(set())
-            n = len(batches) - 1
         batches[n].append(i)
-        codes[n].add(profile["credit_code"])
     return batches
 
 
