@@ -1,6 +1,6 @@
 """SafetyKG side by side with the reference engines, on the same generated data and shapes.
 
-    python bench/compare.py [--enterprises 1000 10000] [--seed 7] [--naive-sample 100]
+    python bench/compare.py [--enterprises 1000 10000] [--seed 7] [--naive-sample 1000]
                             [--skip-naive-at 10000] [--smoke] [--work DIR]
 
 For each size: generate the province (``generate(e.kb, n, seed)``), build every enterprise's
@@ -312,7 +312,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--enterprises", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--naive-sample", type=int, default=100, help="(a) sample size")
+    parser.add_argument("--naive-sample", type=int, default=1000, help="(a) sample size")
     parser.add_argument(
         "--skip-naive-at", type=int, default=10000, help="from this size on, (a) is sampled"
     )
