@@ -210,12 +210,12 @@ class ReferenceReasoner:
     ) -> list[Assessment]:
         chosen = self.engine.policy(policy)
         facts = [self.facts(p, as_of) for p in profiles]
-        out = []
-        for start in range(0, len(facts), BATCH):
-            batch = facts[start : start + BATCH]
-            owl = self.close(batch)
-            out += [self.judge(f, owl[f.code], chosen) for f in batch]
-        return out
+        out: list[Assessment | None] = [None] * len(facts)
+        for indices in batches([f.code for f in facts], BATCH):
+            owl = self.close([facts[i] for i in indices])
+            for i in indices:
+                out[i] = self.judge(facts[i], owl[facts[i].code], chosen)
+        return [a for a in out if a is not None]
 
     def judge(self, f: Facts, owl: set[Triple], policy: Policy) -> Assessment:
         """Validation by pySHACL and risk by rdflib SPARQL, as ``Engine.assess`` did before
@@ -239,6 +239,23 @@ class ReferenceReasoner:
             findings,
             risk,
         )
+
+
+def batches(codes: Sequence[str], size: int) -> list[list[int]]:
+    """Indices of ``codes`` in batches of at most ``size`` holding no code twice (a profile
+    given again for the same enterprise is closed in a later batch), in order."""
+    out: list[list[int]] = []
+    seen: list[set[str]] = []
+    for i, code in enumerate(codes):
+        for batch, codes_in in zip(out, seen, strict=True):
+            if len(batch) < size and code not in codes_in:
+                batch.append(i)
+                codes_in.add(code)
+                break
+        else:
+            out.append([i])
+            seen.append({code})
+    return out
 
 
 @lru_cache(maxsize=1)

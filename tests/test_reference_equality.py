@@ -24,6 +24,7 @@ from safetykg.reasoner.generate import generate
 from safetykg.reasoner.ingest import InputError
 from safetykg.reasoner.reference import (
     IsolationError,
+    batches,
     reasoner_for,
     reference_assess,
     reference_assess_many,
@@ -214,6 +215,8 @@ def test_reference_refuses_an_invalid_profile_naming_it(engine, example_profile)
         reference_assess(engine, example_profile)
 
 
-def test_reference_refuses_one_enterprise_twice(engine, example_profile):
+def test_one_enterprise_twice_goes_to_two_batches(engine, example_profile):
+    assert batches(["a", "b", "a", "a", "c", "d"], 2) == [[0, 1], [2, 4], [3, 5]]
+    facts = reasoner_for(engine).facts(example_profile, None)
     with pytest.raises(ValueError, match=example_profile["credit_code"]):
-        reference_assess_many(engine, [example_profile, example_profile])
+        reasoner_for(engine).close([facts, facts])
