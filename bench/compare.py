@@ -57,8 +57,7 @@ from safetykg.reasoner.derive import as_of_date
 from safetykg.reasoner.engine import Assessment, Engine, EnterpriseFacts
 from safetykg.reasoner.generate import generate
 from safetykg.reasoner.terms import nt_lines, nt_triple
-from safetykg.reasoner.validate import RuleSet
-from safetykg.reasoner.vocab import enterprise_iri
+from safetykg.reasoner.validate import RuleSet, credit_code_of
 
 TURBO_AS_IS_UP_TO = 1000  # the shapes as they are: only to show the difference, at small sizes
 JENA_TIMEOUT_S = 3600.0
@@ -93,8 +92,7 @@ def load_note() -> str:
 def within(violations: set[Key], codes: set[str] | None) -> set[Key]:
     if codes is None:
         return violations
-    prefixes = tuple(f"{enterprise_iri(c)}" for c in codes)
-    return {k for k in violations if k[1].startswith(prefixes)}
+    return {k for k in violations if credit_code_of(k[1]) in codes}
 
 
 def build_facts(engine: Engine, profiles: Sequence[dict]) -> list[EnterpriseFacts]:
@@ -123,9 +121,15 @@ def run_safetykg(engine: Engine, profiles: Sequence[dict]) -> Row:
     return Row("(c) SafetyKG assess_many", seconds, found)
 
 
+def safetykg_exe() -> str:
+    """The ``safetykg`` of this Python's environment, else the first on PATH."""
+    beside = Path(sys.executable).with_name("safetykg")
+    return str(beside) if beside.exists() else shutil.which("safetykg") or "safetykg"
+
+
 def cli_available() -> str | None:
     """Why the import/assess CLI cannot run, or None when it can."""
-    exe = shutil.which("safetykg") or str(Path(sys.executable).with_name("safetykg"))
+    exe = safetykg_exe()
     for command in ("import", "assess"):
         done = subprocess.run([exe, command, "--help"], capture_output=True, text=True)
         if done.returncode != 0:
@@ -138,7 +142,7 @@ def run_cli(profiles: Sequence[dict], work: Path) -> Row:
     why = cli_available()
     if why:
         return Row(name, None, note=why)
-    exe = shutil.which("safetykg") or str(Path(sys.executable).with_name("safetykg"))
+    exe = safetykg_exe()
     jsonl = work / "province.jsonl"
     jsonl.write_text(
         "".join(f"{json.dumps(p, ensure_ascii=False)}\n" for p in profiles), encoding="utf-8"
