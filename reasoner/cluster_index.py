@@ -9,6 +9,8 @@ numbered list is made again, from the kept clusters, when it is next asked for a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from .clusters import Cluster, ClusterPolicy, is_hazard_point, make_cluster, numbered
 from .province import AssessedEnterprise
 from .proximity_grid import ProximityGrid
@@ -26,16 +28,18 @@ class ClusterIndex:
 
     def put(self, e: AssessedEnterprise) -> None:
         """Add ``e``, or replace the enterprise of the same credit code."""
-        self.remove(e.credit_code)
-        if not is_hazard_point(e):
-            return
-        code = e.credit_code
-        self._points[code] = e
-        self._grid.add(code, e.location)  # type: ignore[arg-type]
-        self._links[code] = {other for other, _ in self._grid.neighbours(code)}
-        for other in self._links[code]:
-            self._links[other].add(code)
-        self._walk({code})
+        self.put_all([e])
+
+    def put_all(self, enterprises: Iterable[AssessedEnterprise]) -> None:
+        """``put`` each; the components they touch are walked once, at the end (walking after
+        each would go over a component of m members m times)."""
+        added = []
+        for e in enterprises:
+            self.remove(e.credit_code)
+            if is_hazard_point(e):
+                self._link(e)
+                added.append(e.credit_code)
+        self._walk({code for code in added if code in self._points})
 
     def remove(self, credit_code: str) -> None:
         if self._points.pop(credit_code, None) is None:
@@ -43,15 +47,24 @@ class ClusterIndex:
         self._grid.remove(credit_code)
         for other in self._links.pop(credit_code):
             self._links[other].discard(credit_code)
-        former = self._component.pop(credit_code)
-        self._forget(former)
-        self._walk(former - {credit_code})
+        former = self._component.pop(credit_code, None)  # None: put_all has not walked it yet
+        if former is not None:
+            self._forget(former)
+            self._walk(former - {credit_code})
 
     def clusters(self) -> list[Cluster]:
         """Connected components of two or more, largest combined R first (as ``find_clusters``)."""
         if self._numbered is None:
             self._numbered = numbered(self._clusters.values())
         return list(self._numbered)
+
+    def _link(self, e: AssessedEnterprise) -> None:
+        code = e.credit_code
+        self._points[code] = e
+        self._grid.add(code, e.location)  # type: ignore[arg-type]
+        self._links[code] = {other for other, _ in self._grid.neighbours(code)}
+        for other in self._links[code]:
+            self._links[other].add(code)
 
     def _forget(self, component: frozenset[str]) -> None:
         """Drop a component that is about to be walked again."""

@@ -35,14 +35,22 @@ class ProvinceIndex:
 
     def put(self, e: AssessedEnterprise) -> None:
         """Add ``e``, or replace the enterprise of the same credit code."""
-        self.remove(e.credit_code)
-        self._enterprises[e.credit_code] = e
-        self.counts.add(e)
+        self._count(e)
         self.cluster_index.put(e)
 
+    def _count(self, e: AssessedEnterprise) -> None:
+        previous = self._enterprises.pop(e.credit_code, None)
+        if previous is not None:
+            self.counts.remove(previous)
+        self._enterprises[e.credit_code] = e
+        self.counts.add(e)
+
     def put_all(self, enterprises: Iterable[AssessedEnterprise]) -> None:
+        """``put`` each, with the clusters they touch found once at the end."""
+        enterprises = list(enterprises)
         for e in enterprises:
-            self.put(e)
+            self._count(e)
+        self.cluster_index.put_all(enterprises)
 
     def remove(self, credit_code: str) -> None:
         e = self._enterprises.pop(credit_code, None)

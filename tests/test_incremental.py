@@ -104,15 +104,25 @@ def prepared(e: AssessedEnterprise, squeeze: float, hazardous: bool) -> Assessed
     squeeze=st.sampled_from([1.0, 0.03, 0.01]),
     hazardous=st.sets(st.integers(0, 39)),
     operations=st.lists(OPERATION, max_size=12),
+    batched=st.booleans(),
 )
 def test_incremental_equals_from_scratch_after_every_change(
-    engine, province, start, squeeze, hazardous, operations
+    engine, province, start, squeeze, hazardous, operations, batched
 ):
+    """``batched``: the puts go in one ``put_all`` after the deletes (a credit code may come
+    twice; the later wins), checked once at the end."""
     base = [prepared(e, squeeze, i in hazardous) for i, e in enumerate(province)]
     index = ProvinceIndex(engine.kb, POLICY)
     current = {e.credit_code: e for e in base[:start]}
     index.put_all(current.values())
     assert_same_as_from_scratch(index, current)
+    batch: list[AssessedEnterprise] = []
+    if batched:
+        for op in operations:
+            if op[0] == "delete":
+                index.remove(base[op[1]].credit_code)
+                current.pop(base[op[1]].credit_code, None)
+        operations = [op for op in operations if op[0] != "delete"]
     for op in operations:
         j = base[op[1]]
         if op[0] == "delete":
@@ -130,9 +140,14 @@ def test_incremental_equals_from_scratch_after_every_change(
                     location=(lat + dlat, lon + dlon),
                     hazard_sources=[HazardSourceRecord("major_hazard_sources[0]", "U", r, grade)],
                 )
-            index.put(changed)
+            batch.append(changed)
             current[j.credit_code] = changed
-        assert_same_as_from_scratch(index, current)
+        if not batched:
+            index.put_all(batch)
+            batch.clear()
+            assert_same_as_from_scratch(index, current)
+    index.put_all(batch)
+    assert_same_as_from_scratch(index, current)
 
 
 @settings(max_examples=200, deadline=None)
