@@ -25,7 +25,9 @@ from safetykg.reasoner.service import Checker
 
 def profiles(n: int) -> list[dict]:
     """The demo enterprises, repeated under fresh credit codes to reach n."""
-    demo = json.loads(files("safetykg").joinpath("demo/enterprises.json").read_text(encoding="utf-8"))
+    demo = json.loads(
+        files("safetykg").joinpath("demo/enterprises.json").read_text(encoding="utf-8")
+    )
     out = []
     for i in range(n):
         base = f"91330106MB{i:07d}"
@@ -76,8 +78,12 @@ def main() -> None:
         reference.append((time.perf_counter() - t) * 1000)
 
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}")
-    print(f"engine start-up (KB, compiled ontology, {len(engine.rules.rules)} rule shapes): {startup:.2f} s")
+    print(
+        f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}"
+    )
+    print(
+        f"engine start-up (KB, compiled ontology, {len(engine.rules.rules)} rule shapes): {startup:.2f} s"
+    )
     print(
         f"check, {len(docs)} enterprises, one thread: median {statistics.median(latencies):.1f} ms, "
         f"p95 {percentile(latencies, 0.95):.1f} ms, max {max(latencies):.1f} ms"
