@@ -21,6 +21,7 @@ from safetykg.reasoner.derive import derive
 from safetykg.reasoner.engine import as_of_date
 from safetykg.reasoner.resources import ontology_dir, turtle_files
 from safetykg.reasoner.service import Checker
+from safetykg.reasoner.terms import nt_triple
 
 
 def profiles(n: int) -> list[dict]:
@@ -66,8 +67,9 @@ def main() -> None:
     for doc in docs[: args.owlrl_samples]:
         d = derive(doc, engine.kb, as_of_date(doc, None))
         base = set(engine.mapper.to_graph(doc)) | d.triples | d.reference_triples
+        terms = [nt_triple(triple) for triple in base]  # the compiled rules work on N-Triples
         t = time.perf_counter()
-        engine.instance_rules.closure(base)
+        engine.instance_rules.closure(terms)
         compiled.append((time.perf_counter() - t) * 1000)
         g = Graph()
         g += ontology
