@@ -206,12 +206,24 @@ class Engine:
         query and every risk rule runs once for the whole batch. ``with_pyshacl=True``
         validates each enterprise with pySHACL (the reference engine) instead: slower, and the
         yardstick the compiled path is tested against. Raises ``InputError`` for the first
-        invalid profile; ``checked=True`` skips validation (documents the store accepted)."""
+        invalid profile; ``checked=True`` skips validation (documents the store accepted).
+        Two versions of one enterprise (a credit code given twice) go to separate batches."""
         chosen = self.policy(policy)
         facts = [
             self.infer(p if checked else self.parse_profile(p), as_of_date(p, as_of))
             for p in profiles
         ]
+        out: list[Assessment | None] = [None] * len(facts)
+        for batch in batches([f.credit_code for f in facts]):
+            assessed = self._assess_batch([facts[i] for i in batch], chosen, with_pyshacl)
+            for i, a in zip(batch, assessed, strict=True):
+                out[i] = a
+        return [a for a in out if a is not None]
+
+    def _assess_batch(
+        self, facts: list[EnterpriseFacts], chosen: Policy, with_pyshacl: bool
+    ) -> list[Assessment]:
+        """``assess_many`` of enterprises with distinct credit codes (a graph each)."""
         store = ox.Store()
         store.load(
             "".join(nq_lines(f.data(), enterprise_iri(f.credit_code)) for f in facts),
@@ -273,6 +285,23 @@ class Engine:
         }
         inferred = list(derived | owl | key_paths)
         return EnterpriseFacts(profile, day, asserted, inferred, derivation, reference)
+
+
+def batches(codes: Sequence[str], size: int | None = None) -> list[list[int]]:
+    """Indices of ``codes`` in batches of at most ``size`` (None: any size) holding no code
+    twice, in order: a code given again goes to a later batch than its first."""
+    out: list[list[int]] = []
+    seen: list[set[str]] = []
+    for i, code in enumerate(codes):
+        for batch, codes_in in zip(out, seen, strict=True):
+            if (size is None or len(batch) < size) and code not in codes_in:
+                batch.append(i)
+                codes_in.add(code)
+                break
+        else:
+            out.append([i])
+            seen.append({code})
+    return out
 
 
 def mentioned(facts: Iterable[EnterpriseFacts]) -> set[str]:

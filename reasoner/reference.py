@@ -33,6 +33,7 @@ from .derive import Derivation, as_of_date, derive
 from .engine import (
     Assessment,
     Engine,
+    batches,
     describe_risk,
     path_of,
     result_triples,
@@ -239,23 +240,6 @@ class ReferenceReasoner:
             findings,
             risk,
         )
-
-
-def batches(codes: Sequence[str], size: int) -> list[list[int]]:
-    """Indices of ``codes`` in batches of at most ``size`` holding no code twice (a profile
-    given again for the same enterprise is closed in a later batch), in order."""
-    out: list[list[int]] = []
-    seen: list[set[str]] = []
-    for i, code in enumerate(codes):
-        for batch, codes_in in zip(out, seen, strict=True):
-            if len(batch) < size and code not in codes_in:
-                batch.append(i)
-                codes_in.add(code)
-                break
-        else:
-            out.append([i])
-            seen.append({code})
-    return out
 
 
 @lru_cache(maxsize=1)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -33,20 +32,6 @@ class DocumentProblem(ValueError):
 class CheckResult:
     assessment: Assessment
     report: dict[str, Any]
-
-
-def distinct_credit_codes(profiles: Sequence[dict[str, Any]]) -> list[list[int]]:
-    """The profiles' positions in batches without a repeated credit code: the n-th profile
-    with a code goes into the n-th batch, so arrival order is kept per code."""
-    seen: Counter[str] = Counter()
-    batches: list[list[int]] = []
-    for i, profile in enumerate(profiles):
-        n = seen[profile["credit_code"]]
-        seen[profile["credit_code"]] += 1
-        if n == len(batches):
-            batches.append([])
-        batches[n].append(i)
-    return batches
 
 
 class Checker:
@@ -121,15 +106,9 @@ class Checker:
     def check_many(
         self, profiles: Sequence[dict[str, Any]], as_of: dt.date | None, policy: str | None
     ) -> list[CheckResult]:
-        """The results of validated profiles, assessed together; a credit code given twice
-        (two versions of one enterprise) is assessed in a later batch than its first, since a
-        batch holds one graph per enterprise."""
-        results: list[CheckResult | None] = [None] * len(profiles)
-        for batch in distinct_credit_codes(profiles):
-            assessed = self.engine.assess_many([profiles[i] for i in batch], as_of, policy)
-            for i, a in zip(batch, assessed, strict=True):
-                results[i] = CheckResult(a, self.reporter.to_json(a))
-        return [r for r in results if r is not None]
+        """The results of validated profiles, assessed together (``Engine.assess_many``)."""
+        assessed = self.engine.assess_many(profiles, as_of, policy)
+        return [CheckResult(a, self.reporter.to_json(a)) for a in assessed]
 
     def check(
         self, profile: dict[str, Any], as_of: dt.date | None = None, policy: str | None = None

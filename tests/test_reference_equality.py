@@ -19,12 +19,11 @@ from hypothesis import strategies as st
 from rdflib import Literal, URIRef
 from rdflib.namespace import OWL, RDF, SKOS
 
-from safetykg.reasoner.engine import Assessment, Engine
+from safetykg.reasoner.engine import Assessment, Engine, batches
 from safetykg.reasoner.generate import generate
 from safetykg.reasoner.ingest import InputError
 from safetykg.reasoner.reference import (
     IsolationError,
-    batches,
     reasoner_for,
     reference_assess,
     reference_assess_many,
