@@ -29,6 +29,8 @@ from safetykg.reasoner.rule_store import RuleStore
 from safetykg.reasoner.store import Store
 from safetykg.reasoner.tokens import Principal
 
+from .cli_plan import AsOfOption, PolicyOption, parse_date
+
 DataDir = Annotated[
     Path, typer.Option("--data", help="The data directory (as for `safetykg serve --data`)")
 ]
@@ -65,13 +67,6 @@ def progress_bar(what: str, total: int | None) -> Iterator[Callable[[int], None]
 
 def _who() -> Principal:
     return Principal(f"command line ({getpass.getuser()})", "admin")
-
-
-def _parse_day(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date of the form YYYY-MM-DD") from None
 
 
 def import_command(
@@ -119,17 +114,13 @@ def import_command(
 
 def assess_command(
     data: DataDir,
-    policy: Annotated[
-        str | None, typer.Option(help="Policy profile, e.g. guangdong-2021 or shanxi-2025")
-    ] = None,
-    as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Assess as of this date (YYYY-MM-DD)")
-    ] = None,
+    policy: PolicyOption = None,
+    as_of: AsOfOption = None,
     output: Annotated[str, typer.Option("--format", "-f", help="Summary as text or json")] = "text",
     workers: Workers = 2,
 ) -> None:
     """Re-reason, validate and grade every enterprise of a data directory; store the reports."""
-    day = _parse_day(as_of)
+    day = parse_date(as_of, "--as-of")
     if output not in ("text", "json"):
         raise typer.BadParameter("--format must be text or json")
     with data_dir(data) as (engine, store, audit):

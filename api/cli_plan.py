@@ -62,7 +62,7 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
-def _date(value: str | None, option: str) -> dt.date | None:
+def parse_date(value: str | None, option: str) -> dt.date | None:
     if value is None:
         return None
     try:
@@ -123,7 +123,7 @@ def regions(
     format: Annotated[DataFormat, typer.Option("--format", "-f")] = DataFormat.text,
 ) -> None:
     """Accidents and deaths per year rolled up, the campaign target, accident-prone counties, clusters."""
-    day = _date(as_of, "--as-of")
+    day = parse_date(as_of, "--as-of")
     checker, _, assessed = _province(input, day, policy)
     kb = checker.engine.kb
     day = day or max(e.as_of for e in assessed)
@@ -177,7 +177,7 @@ def impact(
     policy: PolicyOption = None,
 ) -> None:
     """Which shapes, enterprises and inspection classes depend on a regulation item or rule (JSON)."""
-    checker, _, assessed = _province(input, _date(as_of, "--as-of"), policy)
+    checker, _, assessed = _province(input, parse_date(as_of, "--as-of"), policy)
     try:
         _echo_json(rule_impact(checker.engine.kb, checker.engine.rules, assessed, target))
     except KeyError as exc:
@@ -200,7 +200,7 @@ def plan(
     lang: Annotated[Lang, typer.Option(help="Language of the summary")] = Lang.zh,
 ) -> None:
     """The annual inspection plan: days, obligations, the draw, months; exit 1 when days are short."""
-    day = _date(as_of, "--as-of")
+    day = parse_date(as_of, "--as-of")
     checker, _, assessed = _province(input, day, policy)
     try:
         p = make_plan(checker.engine.kb, assessed, region, year, inspectors, seed, days, day)
@@ -246,7 +246,7 @@ def explain(
     as_of: AsOfOption = None,
 ) -> None:
     """Why an enterprise has its risk level and inspection class, down to the submitted facts."""
-    day = _date(as_of, "--as-of")
+    day = parse_date(as_of, "--as-of")
     checker, result, assessed = _target_results(target, input, day, policy)
     planning = None
     if assessed is not None:
@@ -280,7 +280,7 @@ def credit(
     format: Annotated[DataFormat, typer.Option("--format", "-f")] = DataFormat.text,
 ) -> None:
     """Is the enterprise restricted on a date because of a serious-untrustworthy listing?"""
-    day = _date(on, "--date")
+    day = parse_date(on, "--date")
     checker, result, _ = _target_results(target, input, None, None)
     a = result.assessment
     try:
