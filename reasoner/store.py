@@ -66,6 +66,11 @@ def reference_digest(files: Iterable[Path]) -> str:
     return digest.hexdigest()
 
 
+def enterprise_graphs(code: str) -> list:
+    """The named graphs of one enterprise: asserted, source document, inferred."""
+    return [enterprise_iri(code), source_graph_iri(code), inferred_graph_iri(code)]
+
+
 def in_graph(ntriples: str, graph: str) -> str:
     """N-Triples text as N-Quads in ``graph`` (literals escape line breaks, so every line
     ends with " .")."""
@@ -147,7 +152,7 @@ class Store:
             return
         for item in items:
             code = item.credit_code
-            names = [enterprise_iri(code), source_graph_iri(code), inferred_graph_iri(code)]
+            names = enterprise_graphs(code)
             drops += [f"DROP SILENT GRAPH <{name}> ;" for name in names]
             document = nt_literal(item.source, str(RDF_JSON))
             inserts += [
@@ -173,11 +178,7 @@ class Store:
         graphs = [
             name
             for code in codes
-            for name in (
-                [inferred_graph_iri(code)]
-                if keep_asserted
-                else [enterprise_iri(code), source_graph_iri(code), inferred_graph_iri(code)]
-            )
+            for name in ([inferred_graph_iri(code)] if keep_asserted else enterprise_graphs(code))
             if self.oxigraph.contains_named_graph(ox.NamedNode(str(name)))
         ]
         quads = []
@@ -211,7 +212,7 @@ class Store:
             return []
         codes = self._journal.read_text(encoding="utf-8").split()
         for code in codes:
-            for name in (enterprise_iri(code), source_graph_iri(code), inferred_graph_iri(code)):
+            for name in enterprise_graphs(code):
                 self.oxigraph.remove_graph(ox.NamedNode(str(name)))
         self._journal.unlink()
         return codes
@@ -241,10 +242,7 @@ class Store:
         if not self.has_enterprise(credit_code):
             return False
         self._write(
-            " ; ".join(
-                f"DROP SILENT GRAPH <{name(credit_code)}>"
-                for name in (enterprise_iri, source_graph_iri, inferred_graph_iri)
-            )
+            " ; ".join(f"DROP SILENT GRAPH <{name}>" for name in enterprise_graphs(credit_code))
         )
         return True
 
