@@ -1,8 +1,8 @@
 """Bulk import and assessment of a province in a data directory (``safetykg import``/``assess``).
 
 Lines and enterprises are cut into chunks; worker processes (forked, so each inherits the loaded
-engine) turn a chunk into N-Triples text, and this process writes each chunk to the store in one
-atomic update, in file order, so a later line for the same credit code wins. Import stores the
+engine) turn a chunk into N-Quads text, and this process writes each chunk to the store (one
+bulk load, guarded by a journal), in file order, so a later line for the same credit code wins. Import stores the
 asserted graph and the submitted document and drops the enterprise's previous inferred graph
 (its report no longer describes its data); assessment replaces inferred graphs and reports
 without touching what was submitted.
@@ -25,7 +25,7 @@ from .engine import Engine
 from .ingest import InputProblem
 from .records import inferred_text
 from .report import Reporter
-from .store import Store, StoredEnterprise
+from .store import BulkChunk, BulkWriter, Store, StoredEnterprise
 from .terms import nt_lines
 
 CHUNK = 500
@@ -108,7 +108,7 @@ def _numbered_lines(path: Path) -> Iterator[tuple[int, str]]:
                 yield number, line
 
 
-def _import_chunk(lines: list[tuple[int, str]]) -> tuple[list[StoredEnterprise], list[LineProblem]]:
+def _import_chunk(lines: list[tuple[int, str]]) -> tuple[BulkChunk, list[LineProblem]]:
     assert _engine is not None
     records: dict[str, StoredEnterprise] = {}
     problems = []
@@ -131,7 +131,7 @@ def _import_chunk(lines: list[tuple[int, str]]) -> tuple[list[StoredEnterprise],
         records[code] = StoredEnterprise(
             code, nt_lines(_engine.mapper.triples(document)), None, line.strip()
         )
-    return list(records.values()), problems
+    return BulkChunk.of(list(records.values())), problems
 
 
 def import_jsonl(
@@ -146,32 +146,32 @@ def import_jsonl(
     key path, message); with ``strict`` any bad line means nothing is imported."""
     result = ImportResult()
     spooled = 0
-    with tempfile.TemporaryFile() as spool:
+    with tempfile.TemporaryFile() as spool, BulkWriter(store) as writer:
         work = _map_chunks(engine, _import_chunk, _chunks(_numbered_lines(path)), workers)
-        for records, problems in work:
+        for chunk, problems in work:
             result.skipped += problems
-            result.imported += len(records)
-            result.codes += [r.credit_code for r in records]
+            result.imported += len(chunk.codes)
+            result.codes += chunk.codes
             if strict:
-                pickle.dump(records, spool)
+                pickle.dump(chunk, spool)
                 spooled += 1
-            elif records:
-                store.bulk_put(records)
+            else:
+                writer.add(chunk)
             if progress:
-                progress(len(records) + len(problems))
+                progress(len(chunk.codes) + len(problems))
         if strict:
             if result.skipped:
                 result.imported, result.codes = 0, []
                 return result
             spool.seek(0)
             for _ in range(spooled):
-                store.bulk_put(pickle.load(spool))
+                writer.add(pickle.load(spool))
     return result
 
 
 def _assess_chunk(
     job: tuple[list[tuple[str, str]], dt.date | None, str | None],
-) -> tuple[list[StoredEnterprise], AssessSummary]:
+) -> tuple[BulkChunk, AssessSummary]:
     assert _engine is not None
     documents, as_of, policy = job
     summary = AssessSummary()
@@ -196,7 +196,7 @@ def _assess_chunk(
         summary.by_class[report["risk"]["inspection_class"]] += 1
         summary.by_rule.update({v["rule"] for v in report["violations"]})
         summary.conforming += bool(report["conforms"])
-    return out, summary
+    return BulkChunk.of(out, keep_asserted=True), summary
 
 
 def assess_store(
@@ -214,11 +214,12 @@ def assess_store(
     summary = AssessSummary()
     chunks = _chunks(store.enterprise_codes() if codes is None else codes)
     jobs = ((list(store.source_documents(chunk)), as_of, policy) for chunk in chunks)
-    for inferred, part in _map_chunks(engine, _assess_chunk, jobs, workers):
-        store.bulk_put(inferred, keep_asserted=True)
-        summary.add(part)
-        if progress:
-            progress(part.assessed + len(part.failed))
+    with BulkWriter(store) as writer:
+        for inferred, part in _map_chunks(engine, _assess_chunk, jobs, workers):
+            writer.add(inferred)
+            summary.add(part)
+            if progress:
+                progress(part.assessed + len(part.failed))
     return summary
 
 
