@@ -111,7 +111,6 @@ class RuleStore:
     def __init__(self, data_dir: Path, base: Engine, audit: AuditLog) -> None:
         self.root = data_dir / "rules"
         self.base, self.audit = base, audit
-        self._base_packs = [p.folder for p in base.rule_base.packs]
         self._lock = threading.Lock()
         index_path = self.root / "index.json"
         self.index: dict[str, Any] = (
@@ -189,7 +188,8 @@ class RuleStore:
         return json.loads(path.read_text(encoding="utf-8"))
 
     def _shipped_fixtures(self, rule_id: str) -> dict[str, Any]:
-        cases = [c for c in discover([shapes_dir(), *self._base_packs]) if c.rule_id == rule_id]
+        packs = [p.folder for p in self.engine.rule_base.packs if p.identifier != SERVICE_PACK]
+        cases = [c for c in discover([shapes_dir(), *packs]) if c.rule_id == rule_id]
         return {c.path.stem: json.loads(c.path.read_text(encoding="utf-8")) for c in cases}
 
     # -- changes ---------------------------------------------------------------------------
@@ -346,7 +346,7 @@ class RuleStore:
         return self.root / "packs" / f"r{revision}"
 
     def _engine(self, folder: Path) -> Engine:
-        return engine_with_packs(self.base, [*self._base_packs, folder])
+        return engine_with_packs(self.base, [*self.base.extra_rule_dirs, folder])
 
     def _materialise(self, folder: Path, index: dict[str, Any]) -> None:
         """Write the pack the index describes into ``folder`` (replacing what is there)."""
