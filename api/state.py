@@ -21,7 +21,6 @@ from safetykg.reasoner.repository import EnterpriseRepository
 from safetykg.reasoner.rule_store import RuleStore
 from safetykg.reasoner.service import Checker
 from safetykg.reasoner.store import Store
-from safetykg.reasoner.store_changes import ChangeLoggingStore
 from safetykg.reasoner.stored_province import StoredProvince
 from safetykg.reasoner.tokens import Principal, TokenStore
 
@@ -75,9 +74,7 @@ class Services:
         audit, tokens = AuditLog(data_dir), TokenStore(data_dir)
         rules = RuleStore(data_dir, checker.engine, audit)
         checker = Checker(rules.engine)
-        store = ChangeLoggingStore(
-            checker.engine.kb, checker.engine.instance_rules, data_dir / "store"
-        )
+        store = Store(checker.engine.kb, checker.engine.instance_rules, data_dir / "store")
         repository = EnterpriseRepository(checker, store, audit)
         if config.load_demo and not store.enterprise_codes():
             text = files("safetykg").joinpath("demo/enterprises.json").read_text(encoding="utf-8")

@@ -33,7 +33,7 @@ from safetykg.reasoner.clusters import ClusterPolicy, find_clusters
 from safetykg.reasoner.regions import region_summary
 from safetykg.reasoner.repository import EnterpriseRepository
 from safetykg.reasoner.service import Checker
-from safetykg.reasoner.store_changes import ChangeLoggingStore
+from safetykg.reasoner.store import Store
 from safetykg.reasoner.stored_province import StoredProvince
 from safetykg.reasoner.tokens import Principal
 
@@ -89,7 +89,7 @@ def run(args: argparse.Namespace, data: Path) -> None:
         build(data, args.enterprises, args.seed)
     checker = Checker.default()
     kb = checker.engine.kb
-    store = ChangeLoggingStore(kb, checker.engine.instance_rules, data / "store")
+    store = Store(kb, checker.engine.instance_rules, data / "store")
     codes = store.enterprise_codes()
     print(f"{len(codes)} enterprises stored")
     repository = EnterpriseRepository(checker, store, AuditLog(data))

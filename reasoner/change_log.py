@@ -4,9 +4,9 @@
 ``Store.generation`` says that something changed; ``ChangeLog`` says what. Each write is logged
 under the generation it made, with the credit codes it wrote, or with ``None`` when it may have
 touched anything (a SPARQL Update by an administrator). The log keeps the last ``size`` writes;
-a reader further behind, or behind an untargeted write, is told to read everything again. A
-reader takes the generation it is now current with from the log, not from the store, so that a
-write counted by the store but not yet logged is read on its next call.
+a reader further behind, or behind an untargeted write, is told to read everything again. The
+store logs a write before it counts it; a reader takes the generation it is now current with
+from the log, not from the store, so that a write made while it reads is read on its next call.
 """
 
 from __future__ import annotations

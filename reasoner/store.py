@@ -22,6 +22,7 @@ from rdflib.namespace import RDF
 
 from safetykg import __version__
 
+from .change_log import ChangeLog
 from .instance_rules import InstanceRules
 from .kb import KnowledgeBase
 from .resources import shapes_dir, turtle_files
@@ -158,6 +159,10 @@ class Store:
 
     With ``path`` the store lives on disk (created on first use); the reference graphs are
     replaced from the installed package on every start, enterprise graphs are kept.
+
+    ``changes`` logs every write after start-up with the credit codes it wrote (None for a
+    SPARQL Update, which may have changed anything), under the write lock: a reader that sees
+    a generation finds it in the log.
     """
 
     def __init__(
@@ -169,6 +174,7 @@ class Store:
         self.oxigraph = ox.Store(str(self.path)) if self.path else ox.Store()
         self._write_lock = threading.Lock()
         self._generation = 0
+        self.changes = ChangeLog()
         self._snapshots: dict[int, int] = {}
         self._snapshot_lock = threading.Lock()
         if self.path:
@@ -181,7 +187,8 @@ class Store:
         the store on disk already holds exactly these (same files, same SafetyKG version).
 
         This runs before the store serves anyone; an interrupted start-up is repaired by the
-        next one, which replaces the same graphs again (the digest is written last).
+        next one, which replaces the same graphs again (the digest is written last). It is not
+        logged in ``changes``: a reader's first call reads everything.
         """
         digest = reference_digest([*kb.files, *turtle_files(shapes_dir())])
         marker = self.path.parent / f"{self.path.name}.reference" if self.path else None
@@ -214,10 +221,17 @@ class Store:
         content stays valid while this number is unchanged."""
         return self._generation
 
-    def _write(self, update: str) -> None:
+    def _write(self, update: str, codes: Iterable[str] | None) -> None:
+        """Run ``update``, which writes ``codes`` (None: anything may have changed)."""
         with self._write_lock:
             self.oxigraph.update(update)
-            self._generation += 1
+            self._count(codes)
+
+    def _count(self, codes: Iterable[str] | None) -> None:
+        """Count a write just made (the write lock held), logged before it is counted: a
+        reader that sees its generation finds it in ``changes``."""
+        self.changes.record(self._generation + 1, codes)
+        self._generation += 1
 
     def put_enterprises(self, items: Iterable[StoredEnterprise]) -> None:
         """Replace the graphs of several enterprises in one atomic update: asserted, source
@@ -237,7 +251,8 @@ class Store:
             ]
             if item.inferred is not None:
                 inserts.append(f"GRAPH <{names[2]}> {{ {item.inferred} }}")
-        self._write(f"{' '.join(drops)} INSERT DATA {{ {' '.join(inserts)} }}")
+        codes = [item.credit_code for item in items]
+        self._write(f"{' '.join(drops)} INSERT DATA {{ {' '.join(inserts)} }}", codes)
 
     def bulk_write(self, chunk: BulkChunk) -> None:
         """Replace many enterprises' graphs at RocksDB bulk-load speed (``safetykg import`` and
@@ -266,7 +281,7 @@ class Store:
             # lenient: skips IRI validation; every IRI here was minted from validated input
             self.oxigraph.bulk_load(chunk.nquads, format=ox.RdfFormat.N_QUADS, lenient=True)
             self._journal.unlink()
-            self._generation += 1
+            self._count(chunk.codes)
 
     @property
     def _journal(self) -> Path:
@@ -309,7 +324,8 @@ class Store:
         if not self.has_enterprise(credit_code):
             return False
         self._write(
-            " ; ".join(f"DROP SILENT GRAPH <{name}>" for name in enterprise_graphs(credit_code))
+            " ; ".join(f"DROP SILENT GRAPH <{name}>" for name in enterprise_graphs(credit_code)),
+            (credit_code,),
         )
         return True
 
@@ -319,7 +335,7 @@ class Store:
         if refused:
             raise QueryError(refused)
         try:
-            self._write(sparql)
+            self._write(sparql, None)
         except SyntaxError as exc:
             raise QueryError(f"SPARQL Update syntax error: {exc}") from None
         except (ValueError, OSError) as exc:

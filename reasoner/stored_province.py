@@ -65,8 +65,7 @@ class StoredProvince:
         store = self.repository.store
         if self._generation == store.generation:
             return self._index
-        changes = getattr(store, "changes", None)  # a plain Store keeps no log until it does
-        latest, codes = (-1, None) if changes is None else changes.since(self._generation)
+        latest, codes = store.changes.since(self._generation)
         if codes is None:
             latest = store.generation
             self._index = ProvinceIndex(self.repository.checker.engine.kb)

@@ -23,10 +23,11 @@ from safetykg.reasoner.province_index import ProvinceIndex
 from safetykg.reasoner.proximity_grid import ProximityGrid, haversine_km
 from safetykg.reasoner.regions import RegionCounts, region_summary
 from safetykg.reasoner.repository import EnterpriseRepository
-from safetykg.reasoner.store_changes import ChangeLoggingStore
+from safetykg.reasoner.sparql_query import QueryError
+from safetykg.reasoner.store import BulkChunk, Store, StoredEnterprise
 from safetykg.reasoner.stored_province import StoredProvince
 from safetykg.reasoner.tokens import Principal
-from safetykg.reasoner.vocab import inferred_graph_iri
+from safetykg.reasoner.vocab import SK, enterprise_iri, inferred_graph_iri
 
 WHO = Principal("test", "admin")
 POLICY = ClusterPolicy(distance_km=2.0, trigger_grade=2, uplift_level="orange")
@@ -192,11 +193,42 @@ def test_change_log_names_the_codes_written_or_says_it_cannot():
     assert log.since(0) == (4, None)  # generation 1 fell out of the log
 
 
+def stored_enterprise(code: str) -> StoredEnterprise:
+    asserted = f'<{enterprise_iri(code)}> <{SK.name}> "{code}" .\n'
+    return StoredEnterprise(code, asserted, None, "{}")
+
+
+def test_the_store_logs_the_codes_each_write_wrote(checker, tmp_path):
+    """Puts, a bulk write, a delete and a SPARQL Update, each under the generation it made;
+    writes that change nothing are not logged."""
+    store = Store(checker.engine.kb, checker.engine.instance_rules, tmp_path / "store")
+    try:
+        start = store.generation
+        assert store.changes.since(-1)[1] is None  # a new reader reads everything
+        store.put_enterprises([stored_enterprise("A"), stored_enterprise("B")])
+        assert store.changes.since(start) == (start + 1, {"A", "B"})
+        store.bulk_write(BulkChunk.of([stored_enterprise("B"), stored_enterprise("C")]))
+        assert store.changes.since(start + 1) == (start + 2, {"B", "C"})
+        assert store.changes.since(start) == (start + 2, {"A", "B", "C"})
+        assert store.delete_enterprise("C")
+        assert not store.delete_enterprise("C")
+        assert store.generation == start + 3
+        assert store.changes.since(start + 1) == (start + 3, {"B", "C"})
+        with pytest.raises(QueryError):
+            store.update("DROP GRAPH <nowhere")
+        assert store.changes.since(start + 2) == (start + 3, {"C"})
+        store.update(f"DROP GRAPH <{enterprise_iri('A')}>")
+        assert store.changes.since(start + 3) == (start + 4, None)
+        assert store.generation == start + 4
+    finally:
+        store.close()
+
+
 def test_a_stored_province_stays_equal_to_a_fresh_assessment(checker, tmp_path):
     """PUTs, a move to another county, a delete and a SPARQL Update through the repository."""
     kb = checker.engine.kb
     profiles = {p["credit_code"]: p for p in generate(kb, 10, seed=5)}
-    store = ChangeLoggingStore(kb, checker.engine.instance_rules)
+    store = Store(kb, checker.engine.instance_rules)
     repository = EnterpriseRepository(checker, store, AuditLog(tmp_path))
     stored = StoredProvince(repository)
     codes = sorted(profiles)
