@@ -56,6 +56,7 @@ class StoredEnterprise:
 
 
 RDF_JSON = RDF.JSON
+LOOKUPS = 1000  # Store.source_documents: above this many codes, one scan
 
 
 def reference_digest(files: Iterable[Path]) -> str:
@@ -70,6 +71,13 @@ def reference_digest(files: Iterable[Path]) -> str:
 def enterprise_graphs(code: str) -> list:
     """The named graphs of one enterprise: asserted, source document, inferred."""
     return [enterprise_iri(code), source_graph_iri(code), inferred_graph_iri(code)]
+
+
+ALL_GRAPHS, INFERRED_ONLY = "graphs:all", "graphs:inferred"  # first line of a bulk journal
+
+
+def _inferred_only(code: str) -> list:
+    return [inferred_graph_iri(code)]
 
 
 def _node(iri: str) -> ox.NamedNode:
@@ -258,26 +266,23 @@ class Store:
         """Replace many enterprises' graphs at RocksDB bulk-load speed (``safetykg import`` and
         ``assess``, which hold the store alone and prepare chunks in worker processes).
 
-        A bulk load is not a transaction, so the credit codes are written to a journal first
-        and removed after: a store opened with a journal left over (the process died in
-        between) drops those enterprises' graphs, so none is ever half written."""
+        A bulk load is not a transaction, so the credit codes are written to a journal first,
+        with which of their graphs the load replaces, and removed after: a store opened with a
+        journal left over (the process died in between) drops those graphs, so none is ever
+        half written, and an interrupted assessment never touches submitted data."""
         if not chunk.codes:
             return
         assert self.path is not None, "bulk writes are for stores on disk"
+        graphs_of = _inferred_only if chunk.keep_asserted else enterprise_graphs
         # One look-up per enterprise: without an asserted graph an enterprise has no graph.
         probe = inferred_graph_iri if chunk.keep_asserted else enterprise_iri
         replaced = [c for c in chunk.codes if self.oxigraph.contains_named_graph(_node(probe(c)))]
-        graphs = [
-            name
-            for code in replaced
-            for name in (
-                [inferred_graph_iri(code)] if chunk.keep_asserted else enterprise_graphs(code)
-            )
-        ]
+        mode = INFERRED_ONLY if chunk.keep_asserted else ALL_GRAPHS
         with self._write_lock:
-            self._journal.write_text("\n".join(chunk.codes), encoding="utf-8")
-            if graphs:
-                self.oxigraph.update(" ; ".join(f"DROP SILENT GRAPH <{g}>" for g in graphs))
+            self._journal.write_text("\n".join([mode, *chunk.codes]), encoding="utf-8")
+            for code in replaced:  # twice as fast as DROP GRAPH updates; the journal guards
+                for name in graphs_of(code):
+                    self.oxigraph.remove_graph(_node(name))
             # lenient: skips IRI validation; every IRI here was minted from validated input
             self.oxigraph.bulk_load(chunk.nquads, format=ox.RdfFormat.N_QUADS, lenient=True)
             self._journal.unlink()
@@ -289,35 +294,51 @@ class Store:
         return self.path.parent / f"{self.path.name}.bulk-journal"
 
     def _repair_interrupted_bulk_write(self) -> list[str]:
-        """Drop the enterprises of a bulk write that never finished; their credit codes."""
+        """Drop the graphs a bulk write that never finished was replacing; its credit codes."""
         if self.path is None or not self._journal.exists():
             return []
         codes = self._journal.read_text(encoding="utf-8").split()
+        graphs_of = enterprise_graphs
+        if codes and codes[0] in (ALL_GRAPHS, INFERRED_ONLY):
+            graphs_of = _inferred_only if codes[0] == INFERRED_ONLY else enterprise_graphs
+            codes = codes[1:]
         for code in codes:
-            for name in enterprise_graphs(code):
+            for name in graphs_of(code):
                 self.oxigraph.remove_graph(_node(name))
         self._journal.unlink()
         return codes
 
     def source_documents(self, codes: Iterable[str] | None = None) -> Iterator[tuple[str, str]]:
-        """(credit code, submitted profile JSON) of the given or of every stored enterprise."""
+        """(credit code, submitted profile JSON) of the given or of every stored enterprise.
+
+        A look-up opens a RocksDB iterator: about 1 ms in a store of 100,000 enterprises
+        written in bulk, where one scan reads every document at 0.08 ms each. So more than
+        ``LOOKUPS`` codes are served by a scan (in the store's order, not the given one)."""
         predicate = _node(SK.sourceDocument)
-        if codes is None:
+        wanted = None if codes is None else list(codes)
+        if wanted is None or len(wanted) > LOOKUPS:
             quads = self.oxigraph.quads_for_pattern(None, predicate, None, None)
         else:
             quads = (
                 q
-                for code in codes
+                for code in wanted
                 for q in self.oxigraph.quads_for_pattern(
-                    _node(enterprise_iri(code)),
-                    predicate,
-                    None,
-                    _node(source_graph_iri(code)),
+                    _node(enterprise_iri(code)), predicate, None, _node(source_graph_iri(code))
                 )
             )
         prefix = len(str(ENT))
+        keep = set(wanted) if wanted is not None and len(wanted) > LOOKUPS else None
         for q in quads:
-            yield q.subject.value[prefix:], q.object.value
+            code = q.subject.value[prefix:]
+            if keep is None or code in keep:
+                yield code, q.object.value
+
+    def enterprise_count(self) -> int:
+        """How many enterprises are stored (counted on encoded terms: 60 ms at 100,000)."""
+        rows = self.oxigraph.query(
+            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s <{SK.sourceDocument}> ?d }} }}"
+        )
+        return int(next(iter(rows))["n"].value)
 
     def delete_enterprise(self, credit_code: str) -> bool:
         """Drop the graphs of an enterprise in one update; False when it was not stored."""

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 from safetykg.reasoner.engine import Engine
 from safetykg.reasoner.generate import generate
 from safetykg.reasoner.report import Reporter
-from safetykg.reasoner.store import Store
+from safetykg.reasoner.store import BulkChunk, Store
 from safetykg.reasoner.vocab import enterprise_iri, inferred_graph_iri
 
 AS_OF = "2026-06-30"
@@ -144,6 +145,32 @@ def test_an_interrupted_bulk_write_leaves_no_half_written_enterprise(assessed, p
     finally:
         store.close()
     assert not (assessed / "store.bulk-journal").exists()
+
+
+@pytest.mark.parametrize("keep_asserted", [True, False])
+def test_a_bulk_write_that_fails_midway_is_repaired_on_the_next_open(
+    assessed, province, engine, tmp_path, keep_asserted
+):
+    """A load that dies after the old graphs went (here: text Oxigraph refuses) leaves its
+    journal; the next open drops what the load was replacing. An assessment replaces inferred
+    graphs only, so it never costs an enterprise its submitted data."""
+    data = tmp_path / "copy"
+    shutil.copytree(assessed, data)
+    code = province[6]["credit_code"]
+    store = Store(engine.kb, engine.instance_rules, data / "store")
+    broken = BulkChunk([code], f"<{enterprise_iri(code)}> <urn:p> unterminated .\n", keep_asserted)
+    with pytest.raises(SyntaxError):
+        store.bulk_write(broken)
+    store.close()
+    del store
+    store = Store(engine.kb, engine.instance_rules, data / "store")
+    try:
+        assert store.interrupted == [code]
+        assert not store.triples(str(inferred_graph_iri(code)))
+        assert (code in store.enterprise_codes()) is keep_asserted
+        assert bool(list(store.source_documents([code]))) is keep_asserted
+    finally:
+        store.close()
 
 
 def test_unknown_policy_and_missing_file_are_clear_errors(tmp_path):
