@@ -149,7 +149,7 @@ def _assess(
     target = "all" if codes is None else f"{len(codes)} imported"
     entry = audit.start(_who(), "bulk.assess", target, {"policy": policy, "as_of": str(day)})
     started = time.perf_counter()
-    total = len(codes) if codes is not None else len(store.enterprise_codes())
+    total = len(codes) if codes is not None else store.enterprise_count()
     with progress_bar("assess", total) as advance:
         summary = assess_store(store, engine, day, policy, codes, workers, advance)
     for code, why in summary.failed:

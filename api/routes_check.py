@@ -28,7 +28,7 @@ def health(svc: Annotated[Services, Depends(services)]) -> dict[str, Any]:
         "status": "ok",
         "version": __version__,
         "persistent": svc.config.data_dir is not None,
-        "enterprises": len(svc.store.enterprise_codes()),
+        "enterprises": svc.store.enterprise_count(),
         "rules": len(svc.checker.engine.rules.rules),
         "policies": sorted(svc.checker.engine.policies),
     }

@@ -212,8 +212,7 @@ def assess_store(
     submitted document, replacing its inferred graph and report."""
     engine.policy(policy)  # an unknown policy fails before any work
     summary = AssessSummary()
-    chunks = _chunks(store.enterprise_codes() if codes is None else codes)
-    jobs = ((list(store.source_documents(chunk)), as_of, policy) for chunk in chunks)
+    jobs = ((chunk, as_of, policy) for chunk in _chunks(store.source_documents(codes)))
     with BulkWriter(store) as writer:
         for inferred, part in _map_chunks(engine, _assess_chunk, jobs, workers):
             writer.add(inferred)
