@@ -13,24 +13,18 @@ Blank-node labels belong to one file or one store. Two things cross that line he
 ``named_shapes`` gives those nodes IRIs (``SKOLEM`` + their rdflib label) in a copy of the
 shapes graph, and ``named_cells`` the same cells for the data. Paths, ``sh:in`` and the other
 lists stay blank nodes, so the shapes mean exactly what they meant; only names change.
-
-The copy also declares the prefixes of the SPARQL validators of shapes/components.ttl, which
-use ``rdf:`` without ``sh:prefixes``: pySHACL lets that pass, SHACL-SPARQL (section 5.2.1) and
-Jena do not ("Unresolved prefixed name: rdf:rest").
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF, SH, XSD
+from rdflib import BNode, Graph, URIRef
+from rdflib.namespace import SH
 
 from safetykg.reasoner.validate import Finding, RuleSet
 
 SKOLEM = "urn:x-safetykg-bench:bnode:"
-PREFIXES = URIRef(SKOLEM + "prefixes")
-VALIDATORS = (SH.validator, SH.nodeValidator, SH.propertyValidator)
 Key = tuple[str, str, str]
 
 
@@ -46,19 +40,10 @@ def _rename(triples: Iterable[tuple], names: dict[BNode, URIRef]) -> Iterable[tu
 
 
 def named_shapes(rules: RuleSet) -> Graph:
-    """A copy of the shapes graph whose shapes and parameter-list cells are IRIs, and whose
-    SPARQL validators declare the prefix ``rdf`` where they declare none."""
+    """A copy of the shapes graph whose shapes and parameter-list cells are IRIs."""
     out = Graph()
     for t in _rename(rules.graph, _named(rules)):
         out.add(t)
-    declaration = BNode()
-    out.add((PREFIXES, SH.declare, declaration))
-    out.add((declaration, SH.prefix, Literal("rdf")))
-    out.add((declaration, SH.namespace, Literal(str(RDF), datatype=XSD.anyURI)))
-    for p in VALIDATORS:
-        for validator in set(out.objects(None, p)):
-            if (validator, SH.prefixes, None) not in out:
-                out.add((validator, SH.prefixes, PREFIXES))
     return out
 
 
