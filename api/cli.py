@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from safetykg.reasoner.check_batcher import BatchSettings
 from safetykg.reasoner.ingest import InputError
 from safetykg.reasoner.risk import PolicyError
 from safetykg.reasoner.service import DocumentProblem
@@ -26,6 +27,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+
+
+BATCHING = BatchSettings()
 
 
 class OutputFormat(StrEnum):
@@ -122,9 +126,27 @@ def serve(
         bool | None,
         typer.Option(help="Allow reads without a token (default: only without --data)"),
     ] = None,
+    batch_window: Annotated[
+        float,
+        typer.Option(
+            help="POST /check micro-batching: seconds the oldest waiting check may wait for "
+            "others to be assessed with it (0 to 0.1; 0: take what is waiting)"
+        ),
+    ] = BATCHING.window,
+    batch_size: Annotated[
+        int,
+        typer.Option(
+            help="POST /check micro-batching: most profiles assessed in one batch "
+            "(a larger request is still assessed whole)"
+        ),
+    ] = BATCHING.max_profiles,
     rules: RulesOption = None,
 ) -> None:
     """Run the HTTP API (OpenAPI docs at /docs) on the embedded store with the reference KB."""
+    try:
+        batching = BatchSettings(window=batch_window, max_profiles=batch_size)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
     import uvicorn
 
     from safetykg.api.app import create_app
@@ -138,6 +160,7 @@ def serve(
         row_limit=row_limit,
         query_workers=query_workers,
         public_read=public_read,
+        batching=batching,
     )
     api = create_app(config=config, checker=load_checker(rules) if rules else None)
     token = api.state.services.demo_token

@@ -13,6 +13,7 @@ from pathlib import Path
 from fastapi import Request
 
 from safetykg.reasoner.audit import AuditLog
+from safetykg.reasoner.check_batcher import BatchSettings
 from safetykg.reasoner.engine import Engine
 from safetykg.reasoner.inputs import MAX_DOCUMENT_BYTES
 from safetykg.reasoner.plan_store import PlanStore
@@ -33,6 +34,8 @@ class ServiceConfig:
     """``data_dir`` None: the demo, on a throwaway directory removed at shutdown.
 
     ``public_read`` None means: open for reads in the demo, closed with a data directory.
+    ``batching``: how concurrent ``POST /check`` requests are assessed together
+    (reasoner/check_batcher.py).
     """
 
     data_dir: Path | None = None
@@ -43,6 +46,7 @@ class ServiceConfig:
     row_limit: int = 10_000
     query_workers: int = 2
     public_read: bool | None = None
+    batching: BatchSettings = field(default_factory=BatchSettings)
 
     @property
     def reads_are_public(self) -> bool:
@@ -73,7 +77,7 @@ class Services:
         assert data_dir is not None
         audit, tokens = AuditLog(data_dir), TokenStore(data_dir)
         rules = RuleStore(data_dir, checker.engine, audit)
-        checker = Checker(rules.engine)
+        checker = Checker(rules.engine, config.batching)
         store = Store(checker.engine.kb, checker.engine.instance_rules, data_dir / "store")
         repository = EnterpriseRepository(checker, store, audit)
         if config.load_demo and not store.enterprise_codes():
@@ -101,7 +105,7 @@ class Services:
 
     def use_engine(self, engine: Engine) -> None:
         """After a rule change: later checks and stored enterprises use the new rules."""
-        self.checker = Checker(engine)
+        self.checker = Checker(engine, self.config.batching)
         self.repository.checker = self.checker
 
     def stop(self) -> None:

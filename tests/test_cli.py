@@ -3,10 +3,19 @@
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
+import pytest
+import uvicorn
 from rdflib import Graph
+from typer.testing import CliRunner
 
+from safetykg.api import app as app_module
+from safetykg.api.cli import app
+from safetykg.api.state import ServiceConfig, Services
+from safetykg.reasoner.check_batcher import BatchSettings
 from safetykg.reasoner.resources import shapes_dir
 
 EXAMPLE = Path(__file__).parent / "data" / "contract-example.json"
@@ -98,3 +107,41 @@ def test_rules_test_command():
     r = run("rules", "test", str(shapes_dir() / "gb18218"))
     assert r.returncode == 0, r.stdout[-2000:]
     assert r.stdout.strip().splitlines()[-1] == "8 passed, 0 failed"
+
+
+def test_serve_batching_options_reach_the_check_batcher(checker, tmp_path, monkeypatch):
+    """--batch-window and --batch-size -> ServiceConfig -> the batcher of the service's
+    checker, kept after a rule change. No server: the app and uvicorn are stand-ins."""
+    configs: list[ServiceConfig] = []
+
+    def create_app(config: ServiceConfig, checker: object) -> SimpleNamespace:
+        configs.append(config)
+        return SimpleNamespace(state=SimpleNamespace(services=SimpleNamespace(demo_token=None)))
+
+    monkeypatch.setattr(app_module, "create_app", create_app)
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
+    result = CliRunner().invoke(app, ["serve", "--batch-window", "0.005", "--batch-size", "8"])
+    assert result.exit_code == 0, result.output
+    assert configs[0].batching == BatchSettings(window=0.005, max_profiles=8)
+    assert ServiceConfig().batching == BatchSettings()  # the defaults are the batcher's
+    config = replace(configs[0], data_dir=tmp_path, load_demo=False, query_workers=0)
+    services = Services.start(config, checker)
+    try:
+        assert services.checker.batcher.settings == config.batching
+        services.use_engine(services.checker.engine)
+        assert services.checker.batcher.settings == config.batching
+    finally:
+        services.stop()
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--batch-window", "-0.01", "batch window must be between 0 and 0.1 s, not -0.01"),
+        ("--batch-window", "1", "batch window must be between 0 and 0.1 s, not 1.0"),
+        ("--batch-size", "0", "batch size must be at least 1, not 0"),
+    ],
+)
+def test_serve_refuses_batching_settings_out_of_bounds(option, value, message):
+    result = CliRunner().invoke(app, ["serve", option, value])
+    assert result.exit_code == 2 and message in result.output
