@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 from enum import StrEnum
@@ -12,12 +11,10 @@ from typing import Annotated
 import typer
 
 from safetykg.reasoner.check_batcher import BatchSettings
-from safetykg.reasoner.ingest import InputError
-from safetykg.reasoner.risk import PolicyError
-from safetykg.reasoner.service import DocumentProblem
 
 from .cli_bulk import register as register_bulk
 from .cli_checklist import checklist
+from .cli_common import AsOfOption, Lang, PolicyOption, check_files, parse_date
 from .cli_plan import register as register_planning
 from .cli_rules import RulesOption, load_checker, rules_app
 from .cli_tokens import token_app
@@ -38,25 +35,6 @@ class OutputFormat(StrEnum):
     turtle = "turtle"
 
 
-class Lang(StrEnum):
-    zh = "zh"
-    en = "en"
-
-
-def _parse_date(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date of the form YYYY-MM-DD") from None
-
-
-def _fail(message: str, code: int = 2) -> None:
-    typer.echo(message, err=True)
-    raise typer.Exit(code)
-
-
 @app.command()
 def check(
     files: Annotated[
@@ -64,27 +42,16 @@ def check(
     ],
     format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.text,
     lang: Annotated[Lang, typer.Option(help="Language of text output")] = Lang.zh,
-    policy: Annotated[
-        str | None, typer.Option(help="Policy profile, e.g. guangdong-2021 or shanxi-2025")
-    ] = None,
-    as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Assess as of this date (YYYY-MM-DD)")
-    ] = None,
+    policy: PolicyOption = None,
+    as_of: AsOfOption = None,
     rules: RulesOption = None,
 ) -> None:
     """Check enterprises against the rules and grade their risk.
 
     Exit code 0: every enterprise conforms; 1: at least one violation; 2: input could not be read.
     """
-    day = _parse_date(as_of)
     checker = load_checker(rules)
-    try:
-        documents = checker.read_files(files)
-        results = checker.check_documents(documents, as_of=day, policy=policy)
-    except (InputError, DocumentProblem) as exc:
-        _fail(_input_error_text(exc))
-    except PolicyError as exc:
-        _fail(f"error: {exc}")
+    results = check_files(checker, files, parse_date(as_of, "--as-of"), policy)
     if format is OutputFormat.json:
         payload = [r.report for r in results]
         typer.echo(
@@ -95,15 +62,6 @@ def check(
     else:
         typer.echo("\n\n".join(checker.text(r, lang.value) for r in results))
     raise typer.Exit(0 if all(r.report["conforms"] for r in results) else 1)
-
-
-def _input_error_text(exc: Exception) -> str:
-    errors = exc.errors if isinstance(exc, DocumentProblem) else [exc]
-    lines = []
-    for err in errors:
-        for p in err.problems:
-            lines.append(f"error: {err.source}: {p}")
-    return "\n".join(lines) or f"error: {exc}"
 
 
 @app.command()

@@ -29,7 +29,7 @@ from safetykg.reasoner.rule_store import RuleStore
 from safetykg.reasoner.store import Store
 from safetykg.reasoner.tokens import Principal
 
-from .cli_plan import AsOfOption, PolicyOption, parse_date
+from .cli_common import AsOfOption, PolicyOption, parse_date
 
 DataDir = Annotated[
     Path, typer.Option("--data", help="The data directory (as for `safetykg serve --data`)")

@@ -20,7 +20,6 @@ from safetykg.reasoner.credit import CreditError, CreditTerms, restrictions
 from safetykg.reasoner.explain import explain as explain_graph
 from safetykg.reasoner.generate import generate as generate_profiles
 from safetykg.reasoner.generate import to_jsonl
-from safetykg.reasoner.ingest import InputError
 from safetykg.reasoner.plan import PlanError, make_plan, planning_uplifts, write_outputs
 from safetykg.reasoner.province import (
     AssessedEnterprise,
@@ -28,14 +27,10 @@ from safetykg.reasoner.province import (
     planning_risk,
 )
 from safetykg.reasoner.regions import region_summary
-from safetykg.reasoner.risk import PolicyError
-from safetykg.reasoner.service import Checker, CheckResult, DocumentProblem
+from safetykg.reasoner.service import Checker, CheckResult
 from safetykg.reasoner.settings import SettingError
 
-
-class Lang(StrEnum):
-    zh = "zh"
-    en = "en"
+from .cli_common import AsOfOption, Lang, PolicyOption, check_files, fail, parse_date
 
 
 class ExplainFormat(StrEnum):
@@ -53,23 +48,6 @@ InputOption = Annotated[
     Path | None,
     typer.Option("--input", "-i", help="Province as JSON Lines (default: the bundled demo)"),
 ]
-PolicyOption = Annotated[str | None, typer.Option(help="Policy profile, e.g. shanxi-2025")]
-AsOfOption = Annotated[str | None, typer.Option("--as-of", help="Assess as of YYYY-MM-DD")]
-
-
-def _fail(message: str) -> None:
-    typer.echo(message, err=True)
-    raise typer.Exit(2)
-
-
-def parse_date(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        _fail(f"error: {option}: {value!r} is not a date of the form YYYY-MM-DD")
-    return None
 
 
 def _echo_json(payload: Any) -> None:
@@ -79,17 +57,8 @@ def _echo_json(payload: Any) -> None:
 def _assess(
     paths: list[Path], as_of: dt.date | None, policy: str | None
 ) -> tuple[Checker, list[CheckResult]]:
-    from .cli import _input_error_text
-
     checker = Checker.default()
-    try:
-        documents = checker.read_files(paths)
-        return checker, checker.check_documents(documents, as_of=as_of, policy=policy)
-    except (InputError, DocumentProblem) as exc:
-        _fail(_input_error_text(exc))
-    except PolicyError as exc:
-        _fail(f"error: {exc}")
-    raise AssertionError("unreachable")
+    return checker, check_files(checker, paths, as_of, policy)
 
 
 def _province(
@@ -110,7 +79,7 @@ def generate(
     bad = [(i, p) for i, p in enumerate(profiles) if checker.engine.validator.problems(p)]
     if bad:
         i, p = bad[0]
-        _fail(f"error: generated line {i + 1} is invalid: {checker.engine.validator.problems(p)}")
+        fail(f"error: generated line {i + 1} is invalid: {checker.engine.validator.problems(p)}")
     out.write_text(to_jsonl(profiles), encoding="utf-8")
     typer.echo(f"{len(profiles)} synthetic enterprises written to {out} (seed {seed})")
 
@@ -130,9 +99,9 @@ def regions(
     try:
         summary = region_summary(assessed, kb, code, day)
     except KeyError as exc:
-        _fail(f"error: region: {exc.args[0]}")
+        fail(f"error: region: {exc.args[0]}")
     except SettingError as exc:
-        _fail(f"error: {exc}")
+        fail(f"error: {exc}")
     members = {e.credit_code for e in assessed if e.in_region(code)}
     clusters = find_clusters(assessed, ClusterPolicy.from_kb(kb))
     summary["clusters"] = [c.to_json() for c in clusters if members & set(c.members)]
@@ -181,7 +150,7 @@ def impact(
     try:
         _echo_json(rule_impact(checker.engine.kb, checker.engine.rules, assessed, target))
     except KeyError as exc:
-        _fail(f"error: {exc.args[0]}")
+        fail(f"error: {exc.args[0]}")
 
 
 def plan(
@@ -205,7 +174,7 @@ def plan(
     try:
         p = make_plan(checker.engine.kb, assessed, region, year, inspectors, seed, days, day)
     except (PlanError, SettingError) as exc:
-        _fail(f"error: {exc}")
+        fail(f"error: {exc}")
     write_outputs(p, out_csv, out_json)
     typer.echo(p.summary_text(lang.value))
     raise typer.Exit(1 if p.unmet else 0)
@@ -215,8 +184,7 @@ def _pick(results: list[CheckResult], code: str, source: str) -> CheckResult:
     for r in results:
         if r.assessment.credit_code == code:
             return r
-    _fail(f"error: no enterprise {code!r} in {source}")
-    raise AssertionError("unreachable")
+    fail(f"error: no enterprise {code!r} in {source}")
 
 
 def _target_results(
@@ -227,7 +195,7 @@ def _target_results(
     if path.exists():
         checker, results = _assess([path], day, policy)
         if len(results) != 1:
-            _fail(
+            fail(
                 f"error: {target} holds {len(results)} enterprises; name one by credit code "
                 f"with --input {target}"
             )
@@ -292,7 +260,7 @@ def credit(
             area,
         )
     except CreditError as exc:
-        _fail(f"error: --area: {exc}")
+        fail(f"error: --area: {exc}")
     if format is DataFormat.json:
         _echo_json(answer)
         return
