@@ -69,13 +69,22 @@ class ProximityGrid:
         row, col = self._cells[name]
         point = self._rows[row][col][name]
         reach = self._lon_reach(row)
+        # Two points farther apart in latitude than this are farther apart than distance_km
+        # (no path between them is shorter than the meridian arc): most candidates of the
+        # three rows end here, without the trigonometry of haversine_km.
+        lat_reach = self._lat_step * (1 + 1e-9)
+        lat = point[0]
         for r in (row - 1, row, row + 1):
             cells = self._rows.get(r)
             if not cells:
                 continue
             for cell in self._cells_within(cells, r, point[1], reach):
                 for other, where in cell.items():
-                    if other != name and (km := haversine_km(point, where)) <= self.distance_km:
+                    if (
+                        abs(where[0] - lat) <= lat_reach
+                        and other != name
+                        and (km := haversine_km(point, where)) <= self.distance_km
+                    ):
                         yield other, km
 
     def _row(self, lat: float) -> int:
