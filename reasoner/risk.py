@@ -12,6 +12,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
@@ -45,8 +47,14 @@ class RiskRule:
     iri: str
     level: str
     message: dict[str, str]
-    query: object  # the SPARQL query prepared by rdflib (the reference evaluation)
+    sparql: str  # the rule's query, with the prefixes it may use
     store_query: str  # the same query for Oxigraph, over every enterprise of a batch at once
+
+    @cached_property
+    def query(self) -> Any:
+        """The query prepared by rdflib, for the reference evaluation (``assess_risk``):
+        prepared on first use, since preparing every rule takes over a second at start-up."""
+        return prepareQuery(self.sparql)
 
 
 @dataclass(frozen=True)
@@ -135,10 +143,11 @@ def load_policies(kb: KnowledgeBase) -> dict[str, Policy]:
             if r["level"] not in LEVELS:
                 raise PolicyError(f"risk rule {r['id']}: unknown level {r['level']}")
             try:
-                query = prepareQuery(SPARQL_PREFIXES + r["q"])
                 store_query = per_enterprise_graph(r["q"])
                 ox.Store().query(store_query)
-            except Exception as exc:  # rdflib and Oxigraph raise their own parse errors
+            except PolicyError as exc:
+                raise PolicyError(f"risk rule {r['id']}: {exc}") from exc
+            except SyntaxError as exc:
                 raise PolicyError(f"risk rule {r['id']}: SPARQL does not parse: {exc}") from exc
             rules.append(
                 RiskRule(
@@ -146,7 +155,7 @@ def load_policies(kb: KnowledgeBase) -> dict[str, Policy]:
                     r["r"],
                     LEVELS[r["level"]][0],
                     {"zh": r.get("zh", ""), "en": r.get("en", "")},
-                    query,
+                    SPARQL_PREFIXES + r["q"],
                     store_query,
                 )
             )

@@ -1,5 +1,7 @@
 """Risk level, inspection class and frequency under the policy profiles (kb/policy)."""
 
+import re
+
 import pytest
 
 from safetykg.reasoner.risk import PolicyError
@@ -106,3 +108,29 @@ def test_risk_facts_are_in_the_inferred_graph_with_provenance(checker, example_p
     assert "sk:riskLevel skc:risk-red" in text
     assert "prov:wasGeneratedBy" in text and "prov:wasDerivedFrom" in text
     assert set(a.asserted).isdisjoint(set(a.inferred))
+
+
+@pytest.mark.parametrize(
+    ("query", "why"),
+    [
+        ("SELECT ?fact ?because WHERE { ?enterprise sk:x ?fact FILTER ( }", "does not parse"),
+        ("SELECT ?x WHERE { ?enterprise sk:x ?x }", "SELECT ?fact ?because"),
+    ],
+)
+def test_a_risk_rule_whose_query_is_broken_is_refused_by_name(tmp_path, query, why):
+    from safetykg.reasoner.kb import KnowledgeBase
+    from safetykg.reasoner.risk import load_policies
+
+    extra = tmp_path / "broken-rule.ttl"
+    extra.write_text(
+        "@prefix sk: <https://w3id.org/safetykg/def#> .\n"
+        "@prefix kb: <https://w3id.org/safetykg/kb/> .\n"
+        "@prefix skc: <https://w3id.org/safetykg/concept/> .\n"
+        "@prefix dcterms: <http://purl.org/dc/terms/> .\n"
+        'kb:RISK-BROKEN a sk:RiskRule ; dcterms:identifier "RISK-BROKEN" ;\n'
+        "    sk:inPolicy kb:risk-default ; sk:raisesTo skc:risk-red ;\n"
+        f'    sk:query """{query}""" .\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(PolicyError, match=f"risk rule RISK-BROKEN: .*{re.escape(why)}"):
+        load_policies(KnowledgeBase.load([extra]))
