@@ -178,3 +178,36 @@ def test_unknown_policy_and_missing_file_are_clear_errors(tmp_path):
     assert r.returncode == 2 and "unknown policy 'nowhere-2030'" in r.stderr
     r = run("import", str(tmp_path / "missing.jsonl"), "--data", str(tmp_path))
     assert r.returncode == 2 and "no such file" in r.stderr
+
+
+def test_reading_many_enterprises_by_scan_gives_what_look_ups_give(
+    assessed, province, engine, tmp_path, monkeypatch
+):
+    """Store.source_documents scans above LOOKUPS codes; enterprise_types and enterprise_count
+    answer in one query what a look-up per enterprise answers."""
+    import pyoxigraph as ox
+
+    from safetykg.reasoner import store as store_module
+
+    data = tmp_path / "copy"
+    shutil.copytree(assessed, data)
+    store = Store(engine.kb, engine.instance_rules, data / "store")
+    try:
+        codes = store.enterprise_codes()
+        wanted = [*codes[::3], "91330000000000000X"]  # one not stored
+        by_look_up = dict(store.source_documents(wanted))
+        monkeypatch.setattr(store_module, "LOOKUPS", 2)
+        by_scan = dict(store.source_documents(wanted))
+        assert by_scan == by_look_up and set(by_scan) == set(codes[::3])
+        assert json.loads(by_scan[codes[0]])["credit_code"] == codes[0]
+        assert dict(store.source_documents()).keys() == set(codes)
+        assert store.enterprise_count() == len(codes) == COUNT
+        rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+        types = store.enterprise_types()
+        assert set(types) == set(codes)
+        for code in codes:
+            node = ox.NamedNode(str(enterprise_iri(code)))
+            one = {q.object.value for q in store.oxigraph.quads_for_pattern(node, rdf_type, None)}
+            assert types[code] == one
+    finally:
+        store.close()
