@@ -53,6 +53,8 @@ def data_dir(path: Path, rules: bool = True) -> Iterator[tuple[Engine, Store, Au
             "(is `safetykg serve` running on this data directory? stop it first)"
         )
         raise typer.Exit(2) from None
+    if store.interrupted is not None:
+        err.print(f"warning: {store.interrupted.describe()}", markup=False)
     try:
         yield engine, store, audit
     finally:

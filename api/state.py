@@ -79,8 +79,10 @@ class Services:
         rules = RuleStore(data_dir, checker.engine, audit)
         checker = Checker(rules.engine, config.batching)
         store = Store(checker.engine.kb, checker.engine.instance_rules, data_dir / "store")
+        if store.interrupted is not None:
+            log.warning("%s", store.interrupted.describe())
         repository = EnterpriseRepository(checker, store, audit)
-        if config.load_demo and not store.enterprise_codes():
+        if config.load_demo and not store.enterprise_count():
             text = files("safetykg").joinpath("demo/enterprises.json").read_text(encoding="utf-8")
             repository.load(DEMO, json.loads(text))
         demo_token = None

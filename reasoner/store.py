@@ -76,6 +76,26 @@ def enterprise_graphs(code: str) -> list:
 ALL_GRAPHS, INFERRED_ONLY = "graphs:all", "graphs:inferred"  # first line of a bulk journal
 
 
+@dataclass(frozen=True)
+class InterruptedWrite:
+    """A bulk write that never finished (the process died): the graphs it was replacing were
+    dropped when the store was next opened."""
+
+    codes: list[str]
+    inferred_only: bool  # an assessment: only the enterprises' assessments were dropped
+
+    def describe(self) -> str:
+        if self.inferred_only:
+            return (
+                f"an assessment was interrupted: the assessments of {len(self.codes)} "
+                "enterprises were dropped; run `safetykg assess` again"
+            )
+        return (
+            f"an import was interrupted: {len(self.codes)} enterprises were dropped (none is "
+            "half written); import them again"
+        )
+
+
 def _inferred_only(code: str) -> list:
     return [inferred_graph_iri(code)]
 
@@ -293,20 +313,19 @@ class Store:
         assert self.path is not None
         return self.path.parent / f"{self.path.name}.bulk-journal"
 
-    def _repair_interrupted_bulk_write(self) -> list[str]:
-        """Drop the graphs a bulk write that never finished was replacing; its credit codes."""
+    def _repair_interrupted_bulk_write(self) -> InterruptedWrite | None:
+        """Drop the graphs a bulk write that never finished was replacing."""
         if self.path is None or not self._journal.exists():
-            return []
+            return None
         codes = self._journal.read_text(encoding="utf-8").split()
-        graphs_of = enterprise_graphs
+        inferred_only = bool(codes) and codes[0] == INFERRED_ONLY
         if codes and codes[0] in (ALL_GRAPHS, INFERRED_ONLY):
-            graphs_of = _inferred_only if codes[0] == INFERRED_ONLY else enterprise_graphs
             codes = codes[1:]
         for code in codes:
-            for name in graphs_of(code):
+            for name in _inferred_only(code) if inferred_only else enterprise_graphs(code):
                 self.oxigraph.remove_graph(_node(name))
         self._journal.unlink()
-        return codes
+        return InterruptedWrite(codes, inferred_only)
 
     def source_documents(self, codes: Iterable[str] | None = None) -> Iterator[tuple[str, str]]:
         """(credit code, submitted profile JSON) of the given or of every stored enterprise.

@@ -139,7 +139,8 @@ def test_an_interrupted_bulk_write_leaves_no_half_written_enterprise(assessed, p
     (assessed / "store.bulk-journal").write_text(code, encoding="utf-8")
     store = Store(engine.kb, engine.instance_rules, assessed / "store")
     try:
-        assert store.interrupted == [code]
+        assert store.interrupted is not None and store.interrupted.codes == [code]
+        assert "import them again" in store.interrupted.describe()
         assert code not in store.enterprise_codes()
         assert not store.triples(str(inferred_graph_iri(code)))
     finally:
@@ -165,7 +166,8 @@ def test_a_bulk_write_that_fails_midway_is_repaired_on_the_next_open(
     del store
     store = Store(engine.kb, engine.instance_rules, data / "store")
     try:
-        assert store.interrupted == [code]
+        assert store.interrupted is not None and store.interrupted.codes == [code]
+        assert store.interrupted.inferred_only is keep_asserted
         assert not store.triples(str(inferred_graph_iri(code)))
         assert (code in store.enterprise_codes()) is keep_asserted
         assert bool(list(store.source_documents([code]))) is keep_asserted
@@ -209,5 +211,23 @@ def test_reading_many_enterprises_by_scan_gives_what_look_ups_give(
             node = ox.NamedNode(str(enterprise_iri(code)))
             one = {q.object.value for q in store.oxigraph.quads_for_pattern(node, rdf_type, None)}
             assert types[code] == one
+    finally:
+        store.close()
+
+
+def test_after_an_interrupted_assessment_the_command_says_so_and_assess_restores_it(
+    assessed, province, engine, tmp_path
+):
+    data = tmp_path / "copy"
+    shutil.copytree(assessed, data)
+    code = province[7]["credit_code"]
+    (data / "store.bulk-journal").write_text(f"graphs:inferred\n{code}", encoding="utf-8")
+    r = run("assess", "--data", str(data), "--as-of", AS_OF, "--workers", "0")
+    assert r.returncode == 0, r.stderr
+    assert "warning: an assessment was interrupted: the assessments of 1 enterprises" in r.stderr
+    store = Store(engine.kb, engine.instance_rules, data / "store")
+    try:
+        assert store.interrupted is None
+        assert store.triples(str(inferred_graph_iri(code)))
     finally:
         store.close()
