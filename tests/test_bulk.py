@@ -203,7 +203,7 @@ def test_reading_many_enterprises_by_scan_gives_what_look_ups_give(
         assert by_scan == by_look_up and set(by_scan) == set(codes[::3])
         assert json.loads(by_scan[codes[0]])["credit_code"] == codes[0]
         assert dict(store.source_documents()).keys() == set(codes)
-        assert store.enterprise_count() == len(codes) == COUNT
+        assert store.enterprise_count() == len(codes) > 0
         rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
         types = store.enterprise_types()
         assert set(types) == set(codes)
