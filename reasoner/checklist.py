@@ -67,7 +67,7 @@ def checklist(engine: Engine, profile: dict[str, Any], lang: str = "zh") -> list
         items.append(
             ChecklistItem(
                 rule_id=rule_id,
-                clause=engine.kb.clause_labels.get(str(main.clause), str(main.clause or "")),
+                clause=engine.kb.clause_label(main.clause, lang),
                 look_at=_hint(shapes, main, lang),
                 state=found.get(rule_id, "conforming"),
             )

@@ -95,7 +95,8 @@ class KnowledgeBase:
     accident_grades: list[AccidentGrade] = field(default_factory=list)
     items: dict[str, Item] = field(default_factory=dict)
     listing_term_years: int = 0
-    clause_labels: dict[str, str] = field(default_factory=dict)
+    clause_labels: dict[str, str] = field(default_factory=dict)  # in Chinese
+    clause_labels_en: dict[str, str] = field(default_factory=dict)
     # what derivation computes from reference facts alone, kept per key (reasoner/derive.py)
     derived_cache: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -298,19 +299,36 @@ class KnowledgeBase:
             )
 
     def _read_clause_labels(self) -> None:
-        """How a report names a clause: its Chinese label, else its number and title."""
-        rows = self.select(
-            """SELECT ?r ?label ?id ?title WHERE {
-                 VALUES ?t { sk:Article sk:RegulationItem sk:Law sk:AdministrativeRegulation
-                             sk:DepartmentalRule sk:NationalStandard sk:NormativeDocument }
-                 ?r a ?t .
-                 OPTIONAL { ?r rdfs:label ?label FILTER(lang(?label) = "zh") }
-                 OPTIONAL { ?r dcterms:identifier ?id }
-                 OPTIONAL { ?r dcterms:title ?title FILTER(lang(?title) = "zh") } }"""
-        )
-        for r in rows:
-            named = f"{r.get('id', '')}《{r['title']}》" if "title" in r else r.get("id", r["r"])
-            self.clause_labels[r["r"]] = r.get("label") or named
+        """How a report names a clause, in Chinese and in English: its label, else its number
+        and title (a clause without English falls back to Chinese, see ``clause_label``)."""
+        for lang, labels in (("zh", self.clause_labels), ("en", self.clause_labels_en)):
+            rows = self.select(
+                f"""SELECT ?r ?label ?id ?title WHERE {{
+                     VALUES ?t {{ sk:Article sk:RegulationItem sk:Law sk:AdministrativeRegulation
+                                 sk:DepartmentalRule sk:NationalStandard sk:NormativeDocument }}
+                     ?r a ?t .
+                     OPTIONAL {{ ?r rdfs:label ?label FILTER(lang(?label) = "{lang}") }}
+                     OPTIONAL {{ ?r dcterms:identifier ?id }}
+                     OPTIONAL {{ ?r dcterms:title ?title FILTER(lang(?title) = "{lang}") }} }}"""
+            )
+            for r in rows:
+                if lang == "zh":
+                    named = f"{r.get('id', '')}《{r['title']}》" if "title" in r else None
+                else:
+                    named = f"{r.get('id', '')} ({r['title']})" if "title" in r else None
+                label = r.get("label") or named
+                if label is not None or lang == "zh":
+                    labels[r["r"]] = label or r.get("id", r["r"])
+
+    def clause_label(self, clause: object, lang: str = "zh") -> str:
+        """The name of a clause (an IRI) in ``lang``, in Chinese when it has no English one;
+        the IRI itself when the KB does not know it; "" for none."""
+        if not clause:
+            return ""
+        iri = str(clause)
+        if lang == "en" and iri in self.clause_labels_en:
+            return self.clause_labels_en[iri]
+        return self.clause_labels.get(iri, iri)
 
     def is_known_item(self, rule_id: str) -> bool:
         return rule_id in self.items

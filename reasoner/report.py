@@ -41,7 +41,7 @@ class Reporter:
 
     def clause_label(self, finding: Finding) -> str:
         clause = finding.rule.clause
-        return self.engine.kb.clause_labels.get(str(clause), str(clause)) if clause else ""
+        return self.engine.kb.clause_label(clause)
 
     def _focus(self, a: Assessment, finding: Finding) -> str:
         return path_of(finding.focus, a.credit_code) if isinstance(finding.focus, URIRef) else ""

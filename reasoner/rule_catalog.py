@@ -67,7 +67,7 @@ def catalog(engine: Engine) -> list[RuleEntry]:
                 for _, v in targets(shapes, r.shape)
             }
         )
-        clause = engine.kb.clause_labels.get(str(main.clause), str(main.clause or ""))
+        clause = engine.kb.clause_label(main.clause)
         entries.append(
             RuleEntry(
                 id=rule_id,

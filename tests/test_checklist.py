@@ -48,3 +48,18 @@ def test_command_by_credit_code_and_unknown_code():
         timeout=300,
     )
     assert bad.returncode == 2 and "NOT-A-CODE" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_clauses_are_named_in_the_checklist_language(checker, monkeypatch):
+    wood = next(p for p in DEMO if p["credit_code"] == "91330783MA0000004Y")
+    zh = {i.rule_id: i.clause for i in checklist(checker.engine, wood, "zh")}
+    en = {i.rule_id: i.clause for i in checklist(checker.engine, wood, "en")}
+    assert zh["MEM10-11-1"].startswith("应急管理部令第10号")
+    assert en["MEM10-11-1"].startswith("MEM Order No. 10")
+    kb = checker.engine.kb
+    assert set(kb.clause_labels_en) == set(kb.clause_labels)  # every clause has English today
+    iri = next(iter(kb.clause_labels))
+    monkeypatch.delitem(kb.clause_labels_en, iri)  # one without keeps its Chinese name
+    assert kb.clause_label(iri, "en") == kb.clause_labels[iri]
+    assert kb.clause_label(None, "en") == ""
+    assert kb.clause_label("https://example.org/unknown", "en") == "https://example.org/unknown"
