@@ -15,7 +15,8 @@ from typing import Annotated, Any
 
 import typer
 
-from safetykg.reasoner.clusters import ClusterPolicy, find_clusters, rule_impact
+from safetykg.reasoner.cluster_index import find_clusters
+from safetykg.reasoner.clusters import ClusterPolicy, rule_impact
 from safetykg.reasoner.credit import CreditError, CreditTerms, restrictions
 from safetykg.reasoner.explain import explain as explain_graph
 from safetykg.reasoner.generate import generate as generate_profiles

@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from safetykg.reasoner.audit import AuditLog
-from safetykg.reasoner.clusters import ClusterPolicy, find_clusters
+from safetykg.reasoner.cluster_index import find_clusters
+from safetykg.reasoner.clusters import ClusterPolicy
 from safetykg.reasoner.regions import region_summary
 from safetykg.reasoner.repository import EnterpriseRepository
 from safetykg.reasoner.service import Checker

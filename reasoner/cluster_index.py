@@ -1,4 +1,5 @@
-"""Domino clusters kept current one enterprise at a time (the same clusters as ``find_clusters``).
+"""Domino clusters, found for a whole province (``find_clusters``) and kept current one
+enterprise at a time.
 
 The links between hazard points (within the policy's distance) and the connected components are
 kept. When an enterprise changes, its links are found in the proximity grid (its own and the
@@ -53,7 +54,7 @@ class ClusterIndex:
             self._walk(former - {credit_code})
 
     def clusters(self) -> list[Cluster]:
-        """Connected components of two or more, largest combined R first (as ``find_clusters``)."""
+        """Connected components of two or more, largest combined R first."""
         if self._numbered is None:
             self._numbered = numbered(self._clusters.values())
         return list(self._numbered)
@@ -95,3 +96,15 @@ class ClusterIndex:
                     [self._points[c] for c in sorted(members)], self.policy
                 )
                 self._numbered = None
+
+
+def find_clusters(
+    enterprises: Iterable[AssessedEnterprise], policy: ClusterPolicy
+) -> list[Cluster]:
+    """The domino clusters of ``enterprises``: connected components of two or more, largest
+    combined R first. Each pair of hazard points is measured once, as the index links a point
+    to those already in its grid (a graph of every link took twice as many distances and
+    2.2 million networkx edges at 100,000 enterprises)."""
+    index = ClusterIndex(policy)
+    index.put_all(enterprises)
+    return index.clusters()

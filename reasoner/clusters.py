@@ -2,7 +2,8 @@
 
 Domino clusters: enterprises with a major hazard source (GB 18218-2018) are nodes; two are linked
 when their locations are closer than the policy's distance (haversine). Each connected component
-of two or more is a cluster with its members and combined R. Members of a cluster that holds a
+of two or more is a cluster with its members and combined R (found by
+``cluster_index.find_clusters``). Members of a cluster that holds a
 source of the trigger grade or worse are raised to the policy's level (a stated reason).
 
 Rule impact: a dependency graph from regulation items through rule shapes, the findings of
@@ -22,7 +23,7 @@ import networkx as nx
 
 from .kb import KnowledgeBase
 from .province import AssessedEnterprise, Uplift, level_rank
-from .proximity_grid import ProximityGrid, haversine_km
+from .proximity_grid import haversine_km
 from .settings import Settings
 from .validate import RuleSet
 
@@ -30,9 +31,7 @@ __all__ = [
     "Cluster",
     "ClusterPolicy",
     "cluster_uplifts",
-    "find_clusters",
     "haversine_km",
-    "hazard_graph",
     "impact_graph",
     "is_hazard_point",
     "make_cluster",
@@ -82,21 +81,6 @@ def is_hazard_point(e: AssessedEnterprise) -> bool:
     return bool(e.hazard_sources) and e.location is not None
 
 
-def hazard_graph(enterprises: Iterable[AssessedEnterprise], distance_km: float) -> nx.Graph:
-    """Enterprises with a major hazard source and a location; edges within ``distance_km``."""
-    g = nx.Graph()
-    grid = ProximityGrid(distance_km)
-    for e in enterprises:
-        if is_hazard_point(e):
-            g.add_node(e.credit_code)
-            grid.add(e.credit_code, e.location)  # type: ignore[arg-type]
-    for code in g.nodes:
-        for other, km in grid.neighbours(code):
-            if code < other:
-                g.add_edge(code, other, km=round(km, 3))
-    return g
-
-
 def make_cluster(members: list[AssessedEnterprise], policy: ClusterPolicy) -> Cluster:
     """One connected component (members in credit-code order), not yet numbered."""
     grades = [s.grade for e in members for s in e.hazard_sources if s.grade is not None]
@@ -125,19 +109,6 @@ def numbered(clusters: Iterable[Cluster]) -> list[Cluster]:
     """Copies numbered C001, C002, ... from the largest combined R down."""
     ranked = sorted(clusters, key=lambda c: (-c.combined_r, c.members[0]))
     return [dataclasses.replace(c, id=f"C{i:03d}") for i, c in enumerate(ranked, 1)]
-
-
-def find_clusters(
-    enterprises: Iterable[AssessedEnterprise], policy: ClusterPolicy
-) -> list[Cluster]:
-    """Connected components of two or more, largest combined R first."""
-    by_code = {e.credit_code: e for e in enterprises}
-    graph = hazard_graph(by_code.values(), policy.distance_km)
-    return numbered(
-        make_cluster([by_code[c] for c in sorted(component)], policy)
-        for component in nx.connected_components(graph)
-        if len(component) >= 2
-    )
 
 
 def cluster_uplifts(clusters: Iterable[Cluster], policy: ClusterPolicy) -> dict[str, Uplift]:

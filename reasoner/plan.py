@@ -27,7 +27,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .clusters import ClusterPolicy, cluster_uplifts, find_clusters
+from .cluster_index import find_clusters
+from .clusters import ClusterPolicy, cluster_uplifts
 from .kb import KnowledgeBase
 from .province import AssessedEnterprise, PlanningRisk, Uplift, level_rank, planning_risk
 from .regions import AccidentProneCriterion, accident_prone_regions, accident_prone_uplifts

@@ -2,17 +2,12 @@
 
 import itertools
 
+import networkx as nx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from safetykg.reasoner.clusters import (
-    ClusterPolicy,
-    cluster_uplifts,
-    find_clusters,
-    haversine_km,
-    hazard_graph,
-    rule_impact,
-)
+from safetykg.reasoner.cluster_index import find_clusters
+from safetykg.reasoner.clusters import ClusterPolicy, cluster_uplifts, haversine_km, rule_impact
 from safetykg.reasoner.province import planning_risk
 
 from .province_helpers import enterprise
@@ -58,18 +53,19 @@ def test_hand_built_clusters(engine):
     ),
     distance=st.floats(0.2, 8.0),
 )
-def test_grid_finds_exactly_the_pairs_within_the_distance(engine, points, distance):
+def test_clusters_are_the_components_of_the_pairs_within_the_distance(engine, points, distance):
     es = [
         enterprise(engine, f"E{i:02d}", location=p, sources=[(1.0, 4)])
         for i, p in enumerate(points)
     ]
-    g = hazard_graph(es, distance)
-    expected = {
+    policy = ClusterPolicy(distance_km=distance, trigger_grade=2, uplift_level="orange")
+    pairs = nx.Graph(
         (x.credit_code, y.credit_code)
         for x, y in itertools.combinations(es, 2)
         if haversine_km(x.location, y.location) <= distance
-    }
-    assert {tuple(sorted(edge)) for edge in g.edges} == expected
+    )
+    expected = sorted(sorted(c) for c in nx.connected_components(pairs) if len(c) >= 2)
+    assert sorted(c.members for c in find_clusters(es, policy)) == expected
 
 
 def test_rule_impact_follows_findings_to_classes(engine):

@@ -53,7 +53,8 @@ def test_cli_explain_file_as_json_and_unknown_code(tmp_path, example_profile):
 
 
 def test_planning_uplifts_appear_as_rules(engine, checker, example_profile):
-    from safetykg.reasoner.clusters import ClusterPolicy, cluster_uplifts, find_clusters
+    from safetykg.reasoner.cluster_index import find_clusters
+    from safetykg.reasoner.clusters import ClusterPolicy, cluster_uplifts
     from safetykg.reasoner.province import planning_risk
 
     a = enterprise(engine, "A", location=(30.0, 120.0), sources=[(60.0, 2)])

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from safetykg.reasoner.audit import AuditLog
 from safetykg.reasoner.change_log import ChangeLog
-from safetykg.reasoner.clusters import ClusterPolicy, find_clusters
+from safetykg.reasoner.cluster_index import find_clusters
+from safetykg.reasoner.clusters import ClusterPolicy
 from safetykg.reasoner.generate import generate
 from safetykg.reasoner.province import AssessedEnterprise, HazardSourceRecord, assess_all
 from safetykg.reasoner.province_index import ProvinceIndex
