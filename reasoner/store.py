@@ -96,8 +96,10 @@ class InterruptedWrite:
         )
 
 
-def _inferred_only(code: str) -> list:
-    return [inferred_graph_iri(code)]
+def replaced_graphs(code: str, inferred_only: bool) -> list:
+    """The graphs of an enterprise that a bulk write replaces: the inferred one (an
+    assessment) or all three, the asserted graph first."""
+    return [inferred_graph_iri(code)] if inferred_only else enterprise_graphs(code)
 
 
 def _node(iri: str) -> ox.NamedNode:
@@ -293,15 +295,14 @@ class Store:
         if not chunk.codes:
             return
         assert self.path is not None, "bulk writes are for stores on disk"
-        graphs_of = _inferred_only if chunk.keep_asserted else enterprise_graphs
-        # One look-up per enterprise: without an asserted graph an enterprise has no graph.
-        probe = inferred_graph_iri if chunk.keep_asserted else enterprise_iri
-        replaced = [c for c in chunk.codes if self.oxigraph.contains_named_graph(_node(probe(c)))]
+        graphs = [replaced_graphs(code, chunk.keep_asserted) for code in chunk.codes]
+        # One look-up per enterprise, of the first graph: without it there are no others.
+        stored = [g for g in graphs if self.oxigraph.contains_named_graph(_node(g[0]))]
         mode = INFERRED_ONLY if chunk.keep_asserted else ALL_GRAPHS
         with self._write_lock:
             self._journal.write_text("\n".join([mode, *chunk.codes]), encoding="utf-8")
-            for code in replaced:  # twice as fast as DROP GRAPH updates; the journal guards
-                for name in graphs_of(code):
+            for names in stored:  # twice as fast as DROP GRAPH updates; the journal guards
+                for name in names:
                     self.oxigraph.remove_graph(_node(name))
             # lenient: skips IRI validation; every IRI here was minted from validated input
             self.oxigraph.bulk_load(chunk.nquads, format=ox.RdfFormat.N_QUADS, lenient=True)
@@ -322,7 +323,7 @@ class Store:
         if codes and codes[0] in (ALL_GRAPHS, INFERRED_ONLY):
             codes = codes[1:]
         for code in codes:
-            for name in _inferred_only(code) if inferred_only else enterprise_graphs(code):
+            for name in replaced_graphs(code, inferred_only):
                 self.oxigraph.remove_graph(_node(name))
         self._journal.unlink()
         return InterruptedWrite(codes, inferred_only)
@@ -335,7 +336,8 @@ class Store:
         ``LOOKUPS`` codes are served by a scan (in the store's order, not the given one)."""
         predicate = _node(SK.sourceDocument)
         wanted = None if codes is None else list(codes)
-        if wanted is None or len(wanted) > LOOKUPS:
+        keep = None if wanted is None or len(wanted) <= LOOKUPS else set(wanted)
+        if wanted is None or keep is not None:
             quads = self.oxigraph.quads_for_pattern(None, predicate, None, None)
         else:
             quads = (
@@ -346,15 +348,21 @@ class Store:
                 )
             )
         prefix = len(str(ENT))
-        keep = set(wanted) if wanted is not None and len(wanted) > LOOKUPS else None
         for q in quads:
             code = q.subject.value[prefix:]
             if keep is None or code in keep:
                 yield code, q.object.value
 
+    def types_of(self, credit_code: str) -> frozenset[str]:
+        """One enterprise's classes, asserted and inferred."""
+        node = _node(enterprise_iri(credit_code))
+        return frozenset(
+            q.object.value for q in self.oxigraph.quads_for_pattern(node, _node(RDF.type), None)
+        )
+
     def enterprise_types(self) -> dict[str, frozenset[str]]:
-        """Every stored enterprise's classes, asserted and inferred, by credit code (one
-        query: a look-up per enterprise costs ~1 ms at 100,000)."""
+        """``types_of`` every stored enterprise, by credit code (one query: a look-up per
+        enterprise costs ~1 ms at 100,000)."""
         rows = self.oxigraph.query(
             f"SELECT ?e ?t WHERE {{ ?e a <{SK.Enterprise}> ; a ?t }}",
             use_default_graph_as_union=True,

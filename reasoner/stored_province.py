@@ -22,9 +22,8 @@ from .engine import Engine
 from .province import AssessedEnterprise
 from .province_index import ProvinceIndex
 from .repository import EnterpriseRepository
-from .vocab import SK, enterprise_iri
+from .vocab import SK
 
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 CHECK_REPORT = ox.NamedNode(str(SK.checkReport))
 
 
@@ -99,10 +98,7 @@ class StoredProvince:
         profile = self.repository.profile(credit_code) if report is not None else None
         if report is None or profile is None:
             return None
-        node = ox.NamedNode(str(enterprise_iri(credit_code)))
-        oxi = self.repository.store.oxigraph
-        types = frozenset(q.object.value for q in oxi.quads_for_pattern(node, RDF_TYPE, None))
-        return self._assessed(report, profile, types)
+        return self._assessed(report, profile, self.repository.store.types_of(credit_code))
 
     def _assessed(
         self, report: dict[str, Any], profile: dict[str, Any], types: frozenset[str]
