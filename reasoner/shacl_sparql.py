@@ -104,6 +104,14 @@ class _Pattern:
     def of_test(cls, expression: str, value: str | None = None) -> _Pattern:
         return cls(f"FILTER ({expression})", value=value, test=expression)
 
+    @classmethod
+    def per_value(cls, values: str, expression: str, value: str) -> _Pattern:
+        """A violation per value (bound by the ``values`` pattern) for which ``expression``
+        holds; just a test when the focus node is the value (no pattern)."""
+        if not values:
+            return cls.of_test(expression, value=value)
+        return cls(f"{values}FILTER ({expression})", value=value)
+
 
 @dataclass(frozen=True)
 class _Component:
@@ -384,9 +392,7 @@ class ShapeCompiler:
     def _value_filter(self, focus, path, condition: Callable[[str], str]) -> _Pattern:
         """Every value node must satisfy ``condition``: a violation per value that does not."""
         values, v = self._values(focus, path)
-        if not values:
-            return _Pattern.of_test(f"!{condition(v)}", value=v)
-        return _Pattern(f"{values}FILTER (!{condition(v)})", value=v)
+        return _Pattern.per_value(values, f"!{condition(v)}", v)
 
     def _qualified(self, shape, focus, path, obj) -> _Pattern:
         if self.g.value(shape, SH.qualifiedValueShapesDisjoint) == Literal(True):
@@ -528,9 +534,7 @@ def _pair_comparison(operator: str):
 
 def _not(c: ShapeCompiler, shape, focus, path, obj) -> _Pattern:
     values, v = c._values(focus, path)
-    if not values:
-        return _Pattern.of_test(c.conforms(obj, v), value=v)
-    return _Pattern(f"{values}FILTER ({c.conforms(obj, v)})", value=v)
+    return _Pattern.per_value(values, c.conforms(obj, v), v)
 
 
 def _node(c: ShapeCompiler, shape, focus, path, obj) -> _Pattern:
