@@ -106,14 +106,16 @@ class Checker:
     def check_many(
         self, profiles: Sequence[dict[str, Any]], as_of: dt.date | None, policy: str | None
     ) -> list[CheckResult]:
-        """The results of validated profiles, assessed together (``Engine.assess_many``)."""
-        assessed = self.engine.assess_many(profiles, as_of, policy)
+        """The results of profiles validated by ``_accept``, assessed together
+        (``Engine.assess_many``, which need not validate them again)."""
+        assessed = self.engine.assess_many(profiles, as_of, policy, checked=True)
         return [CheckResult(a, self.reporter.to_json(a)) for a in assessed]
 
     def check(
         self, profile: dict[str, Any], as_of: dt.date | None = None, policy: str | None = None
     ) -> CheckResult:
-        return self.check_many([profile], as_of, policy)[0]
+        """One profile, validated (``InputError``) and checked."""
+        return self.check_many([self.engine.parse_profile(profile)], as_of, policy)[0]
 
     def text(self, result: CheckResult, lang: str = "zh") -> str:
         return self.reporter.to_text(result.assessment, lang)

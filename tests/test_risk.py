@@ -134,3 +134,11 @@ def test_a_risk_rule_whose_query_is_broken_is_refused_by_name(tmp_path, query, w
     )
     with pytest.raises(PolicyError, match=f"risk rule RISK-BROKEN: .*{re.escape(why)}"):
         load_policies(KnowledgeBase.load([extra]))
+
+
+def test_a_single_check_still_refuses_an_invalid_profile(checker):
+    """check_many trusts profiles validated by the service; check validates its own."""
+    from safetykg.reasoner.ingest import InputError
+
+    with pytest.raises(InputError, match="credit_code"):
+        checker.check(minimal(credit_code="not a code"))
