@@ -1,11 +1,11 @@
 """Bulk import and assessment of a province in a data directory (``safetykg import``/``assess``).
 
 Lines and enterprises are cut into chunks; worker processes (forked, so each inherits the loaded
-engine) turn a chunk into N-Quads text, and this process writes each chunk to the store (one
-bulk load, guarded by a journal), in file order, so a later line for the same credit code wins. Import stores the
-asserted graph and the submitted document and drops the enterprise's previous inferred graph
-(its report no longer describes its data); assessment replaces inferred graphs and reports
-without touching what was submitted.
+engine) turn a chunk into N-Quads text, and this process writes the chunks to the store in bulk
+loads guarded by a journal (``BulkWriter``), in file order, so a later line for the same credit
+code wins. Import stores the asserted graph and the submitted document and drops the
+enterprise's previous inferred graph (its report no longer describes its data); assessment
+replaces inferred graphs and reports without touching what was submitted.
 """
 
 from __future__ import annotations

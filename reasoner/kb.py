@@ -312,13 +312,12 @@ class KnowledgeBase:
                      OPTIONAL {{ ?r dcterms:title ?title FILTER(lang(?title) = "{lang}") }} }}"""
             )
             for r in rows:
-                if lang == "zh":
-                    named = f"{r.get('id', '')}《{r['title']}》" if "title" in r else None
-                else:
-                    named = f"{r.get('id', '')} ({r['title']})" if "title" in r else None
-                label = r.get("label") or named
-                if label is not None or lang == "zh":
-                    labels[r["r"]] = label or r.get("id", r["r"])
+                titled = TITLED[lang].format(r.get("id", ""), r["title"]) if "title" in r else None
+                label = r.get("label") or titled
+                if label is None and lang == "zh":  # Chinese names every clause, by its id
+                    label = r.get("id", r["r"])
+                if label is not None:
+                    labels[r["r"]] = label
 
     def clause_label(self, clause: object, lang: str = "zh") -> str:
         """The name of a clause (an IRI) in ``lang``, in Chinese when it has no English one;
@@ -332,6 +331,9 @@ class KnowledgeBase:
 
     def is_known_item(self, rule_id: str) -> bool:
         return rule_id in self.items
+
+
+TITLED = {"zh": "{}《{}》", "en": "{} ({})"}  # a clause named by its id and its title
 
 
 def normalise_name(name: str) -> str:
