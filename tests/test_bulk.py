@@ -111,14 +111,18 @@ def test_assess_stores_every_report_as_a_lone_check_makes_it(assessed, province,
     assert sum(summary["by_class"].values()) == COUNT
 
 
-def test_reimport_replaces_the_graph_and_assess_flag_reassesses(assessed, province, engine):
+def test_reimport_replaces_the_graph_and_assess_flag_reassesses(
+    assessed, province, engine, tmp_path
+):
+    data = tmp_path / "copy"
+    shutil.copytree(assessed, data)
     changed = {**province[0], "name": "改名后的合成企业"}
-    line = assessed / "one.jsonl"
+    line = data / "one.jsonl"
     line.write_text(json.dumps(changed, ensure_ascii=False) + "\n", encoding="utf-8")
-    r = run("import", str(line), "--data", str(assessed), "--assess", "--workers", "0")
+    r = run("import", str(line), "--data", str(data), "--assess", "--workers", "0")
     assert r.returncode == 0, r.stderr
     code = changed["credit_code"]
-    store = Store(engine.kb, engine.instance_rules, assessed / "store")
+    store = Store(engine.kb, engine.instance_rules, data / "store")
     try:
         names = {o for _, p, o in store.triples(str(enterprise_iri(code))) if p.endswith("#name>")}
         report = [
@@ -134,10 +138,15 @@ def test_reimport_replaces_the_graph_and_assess_flag_reassesses(assessed, provin
     assert [rep["name"] for rep in report] == ["改名后的合成企业"]
 
 
-def test_an_interrupted_bulk_write_leaves_no_half_written_enterprise(assessed, province, engine):
+def test_an_interrupted_bulk_write_leaves_no_half_written_enterprise(
+    assessed, province, engine, tmp_path
+):
+    """A journal of the first format (credit codes only) is an import's."""
+    data = tmp_path / "copy"
+    shutil.copytree(assessed, data)
     code = province[5]["credit_code"]
-    (assessed / "store.bulk-journal").write_text(code, encoding="utf-8")
-    store = Store(engine.kb, engine.instance_rules, assessed / "store")
+    (data / "store.bulk-journal").write_text(code, encoding="utf-8")
+    store = Store(engine.kb, engine.instance_rules, data / "store")
     try:
         assert store.interrupted is not None and store.interrupted.codes == [code]
         assert "import them again" in store.interrupted.describe()
@@ -145,7 +154,7 @@ def test_an_interrupted_bulk_write_leaves_no_half_written_enterprise(assessed, p
         assert not store.triples(str(inferred_graph_iri(code)))
     finally:
         store.close()
-    assert not (assessed / "store.bulk-journal").exists()
+    assert not (data / "store.bulk-journal").exists()
 
 
 @pytest.mark.parametrize("keep_asserted", [True, False])
@@ -201,7 +210,7 @@ def test_reading_many_enterprises_by_scan_gives_what_look_ups_give(
         assert by_scan == by_look_up and set(by_scan) == set(codes[::3])
         assert json.loads(by_scan[codes[0]])["credit_code"] == codes[0]
         assert dict(store.source_documents()).keys() == set(codes)
-        assert store.enterprise_count() == len(codes) > 0
+        assert store.enterprise_count() == len(codes) == COUNT
         types = store.enterprise_types()
         assert set(types) == set(codes)
         for code in codes:
