@@ -8,10 +8,7 @@ cannot write.
 
 from __future__ import annotations
 
-import os
 import queue
-import subprocess
-import sys
 import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -19,6 +16,7 @@ from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
 
+from .child_process import ChildProcess, parent_connections
 from .sparql_query import QueryError, QueryJob, QueryOutput, run_query
 
 STARTUP_SECONDS = 60
@@ -55,43 +53,13 @@ def _work(inbox: Connection, outbox: Connection) -> None:
             outbox.send(("error", f"store could not be read: {exc}"))
 
 
-class _Worker:
-    """A worker process started as ``python -m`` this module, talking over its stdin/stdout.
-
-    A plain subprocess (not multiprocessing's spawn) so that the worker never re-runs the
-    parent's ``__main__``, whatever started the server.
-    """
-
-    def __init__(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", __name__],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            close_fds=True,
-        )
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self._to = Connection(os.dup(self.process.stdin.fileno()), readable=False)
-        self._from = Connection(os.dup(self.process.stdout.fileno()), writable=False)
-        self.process.stdin.close()
-        self.process.stdout.close()
-        if not self._from.poll(STARTUP_SECONDS) or self._from.recv() != "ready":
-            self.kill()
-            raise QueryError("a query worker process did not start")
-
-    def send(self, message: object) -> None:
-        self._to.send(message)
-
-    def poll(self, timeout: float) -> bool:
-        return self._from.poll(timeout)
-
-    def recv(self) -> object:
-        return self._from.recv()
-
-    def kill(self) -> None:
-        self.process.kill()
-        self.process.wait(5)
-        self._to.close()
-        self._from.close()
+def _start_worker() -> ChildProcess:
+    """A worker that has said it is ready (it runs this module)."""
+    worker = ChildProcess(__name__)
+    if not worker.poll(STARTUP_SECONDS) or worker.recv() != "ready":
+        worker.kill()
+        raise QueryError("a query worker process did not start")
+    return worker
 
 
 class QueryPool:
@@ -106,19 +74,19 @@ class QueryPool:
         timeout: float = 10.0,
     ) -> None:
         self.snapshot, self.timeout = snapshot, timeout
-        self._idle: queue.Queue[_Worker] = queue.Queue()
-        self._all: list[_Worker] = []
+        self._idle: queue.Queue[ChildProcess] = queue.Queue()
+        self._all: list[ChildProcess] = []
         self._lock = threading.Lock()
         for _ in range(size):
             self._idle.put(self._start())
 
-    def _start(self) -> _Worker:
-        worker = _Worker()
+    def _start(self) -> ChildProcess:
+        worker = _start_worker()
         with self._lock:
             self._all.append(worker)
         return worker
 
-    def _replace(self, worker: _Worker) -> None:
+    def _replace(self, worker: ChildProcess) -> None:
         worker.kill()
         with self._lock:
             self._all.remove(worker)
@@ -157,6 +125,4 @@ class QueryPool:
 
 
 if __name__ == "__main__":
-    answers = Connection(os.dup(1), readable=False)
-    os.dup2(2, 1)  # a stray print must not corrupt the answers
-    _work(Connection(os.dup(0), writable=False), answers)
+    _work(*parent_connections())
