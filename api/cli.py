@@ -98,6 +98,13 @@ def serve(
             "(a larger request is still assessed whole)"
         ),
     ] = BATCHING.max_profiles,
+    check_process: Annotated[
+        bool,
+        typer.Option(
+            help="POST /check: assess the batches in a second process, so that the service "
+            "uses two cores (checks run in the service until it is ready, or if it fails)"
+        ),
+    ] = True,
     rules: RulesOption = None,
 ) -> None:
     """Run the HTTP API (OpenAPI docs at /docs) on the embedded store with the reference KB."""
@@ -119,6 +126,7 @@ def serve(
         query_workers=query_workers,
         public_read=public_read,
         batching=batching,
+        check_process=check_process,
     )
     api = create_app(config=config, checker=load_checker(rules) if rules else None)
     token = api.state.services.demo_token

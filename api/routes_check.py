@@ -31,6 +31,9 @@ def health(svc: Annotated[Services, Depends(services)]) -> dict[str, Any]:
         "enterprises": svc.store.enterprise_count(),
         "rules": len(svc.checker.engine.rules.rules),
         "policies": sorted(svc.checker.engine.policies),
+        "check_process": (
+            svc.checker.process.describe() if svc.checker.process else {"state": "off"}
+        ),
     }
 
 
@@ -52,16 +55,17 @@ async def check(
 ) -> Response:
     day = parse_date(as_of)
     docs, body = await read_documents(request, svc.checker, svc.config.max_body_bytes)
+    accept = accepts(request)
+    checker = svc.checker
     try:
-        submitted = await run_in_threadpool(svc.checker.submit_documents, docs, day, policy)
-        results = await asyncio.wrap_future(submitted)
+        if accept and accept[0] in ("text/turtle", "application/x-turtle"):
+            results = await run_in_threadpool(checker.check_documents, docs, day, policy)
+            return Response(checker.turtle(results), media_type="text/turtle")
+        submitted = await run_in_threadpool(checker.submit_documents, docs, day, policy)
+        payload = await asyncio.wrap_future(submitted)
     except (InputError, DocumentProblem) as exc:
         raise input_problem(exc) from None
     except PolicyError as exc:
         raise Problem(400, "Unknown policy", str(exc)) from None
-    accept = accepts(request)
-    if accept and accept[0] in ("text/turtle", "application/x-turtle"):
-        return Response(svc.checker.turtle(results), media_type="text/turtle")
-    payload = [r.report for r in results]
     single = len(payload) == 1 and not body.lstrip().startswith(b"[")
     return JSONResponse(payload[0] if single else payload)

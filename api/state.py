@@ -35,7 +35,8 @@ class ServiceConfig:
 
     ``public_read`` None means: open for reads in the demo, closed with a data directory.
     ``batching``: how concurrent ``POST /check`` requests are assessed together
-    (reasoner/check_batcher.py).
+    (reasoner/check_batcher.py); ``check_process``: whether they are assessed in a second
+    process (reasoner/check_process.py; ``safetykg serve`` turns it on).
     """
 
     data_dir: Path | None = None
@@ -47,6 +48,7 @@ class ServiceConfig:
     query_workers: int = 2
     public_read: bool | None = None
     batching: BatchSettings = field(default_factory=BatchSettings)
+    check_process: bool = False
 
     @property
     def reads_are_public(self) -> bool:
@@ -77,7 +79,7 @@ class Services:
         assert data_dir is not None
         audit, tokens = AuditLog(data_dir), TokenStore(data_dir)
         rules = RuleStore(data_dir, checker.engine, audit)
-        checker = Checker(rules.engine, config.batching)
+        checker = Checker(rules.engine, config.batching, config.check_process)
         store = Store(checker.engine.kb, checker.engine.instance_rules, data_dir / "store")
         if store.interrupted is not None:
             log.warning("%s", store.interrupted.describe())
@@ -107,10 +109,15 @@ class Services:
 
     def use_engine(self, engine: Engine) -> None:
         """After a rule change: later checks and stored enterprises use the new rules."""
-        self.checker = Checker(engine, self.config.batching)
+        replaced, self.checker = (
+            self.checker,
+            Checker(engine, self.config.batching, self.config.check_process),
+        )
         self.repository.checker = self.checker
+        replaced.close()
 
     def stop(self) -> None:
+        self.checker.close()
         self.pool.close()
         self.store.close()
         if self._throwaway:

@@ -91,6 +91,7 @@ def engine_with_packs(base: Engine, folders: list[Path]) -> Engine:
     """``base`` with other rule packs. The KB, ontology and policies are shared, not loaded again
     (that takes about 2 s; the rules take well under one)."""
     engine = copy.copy(base)
+    engine.extra_rule_dirs = list(folders)  # what Engine(extra_rule_dirs=...) rebuilds it from
     engine.rule_base = assemble(folders, base.kb)
     engine.rules = RuleSet(
         engine.rule_base.files, engine.rule_base.disabled, engine.rule_base.pack_of

@@ -13,6 +13,7 @@ from typing import Any
 from rdflib import Graph
 
 from .check_batcher import BatchSettings, CheckBatcher
+from .check_process import CheckProcess
 from .engine import Assessment, Engine
 from .ingest import InputError
 from .inputs import Document, parse_bytes, read_path
@@ -40,12 +41,16 @@ class Checker:
     _default: Checker | None = None
     _lock = threading.Lock()
 
-    def __init__(self, engine: Engine, batching: BatchSettings | None = None) -> None:
+    def __init__(
+        self, engine: Engine, batching: BatchSettings | None = None, check_process: bool = False
+    ) -> None:
         """``batching``: how ``submit_documents`` groups concurrent checks
-        (reasoner/check_batcher.py)."""
+        (reasoner/check_batcher.py); ``check_process``: check those batches in a second
+        process (reasoner/check_process.py)."""
         self.engine = engine
         self.reporter = Reporter(engine)
-        self.batcher: CheckBatcher[CheckResult] = CheckBatcher(self.check_many, batching)
+        self.process = CheckProcess(engine) if check_process else None
+        self.batcher: CheckBatcher[dict[str, Any]] = CheckBatcher(self.reports, batching)
 
     @classmethod
     def default(cls, extra_rule_dirs: Iterable[Path] = ()) -> Checker:
@@ -90,10 +95,10 @@ class Checker:
 
     def submit_documents(
         self, documents: Sequence[Document], as_of: dt.date | None = None, policy: str | None = None
-    ) -> Future[list[CheckResult]]:
-        """``check_documents`` for concurrent callers: the documents are validated here (an
-        unknown policy or a bad document raises at once, and never joins a batch), then
-        checked in a batch with whatever other checks are waiting."""
+    ) -> Future[list[dict[str, Any]]]:
+        """The check reports of the documents, for concurrent callers: the documents are
+        validated here (an unknown policy or a bad document raises at once, and never joins a
+        batch), then checked in a batch with whatever other checks are waiting."""
         self._accept(documents, policy)
         return self.batcher.submit([doc.profile for doc in documents], as_of, policy)
 
@@ -110,6 +115,22 @@ class Checker:
         (``Engine.assess_many``, which need not validate them again)."""
         assessed = self.engine.assess_many(profiles, as_of, policy, checked=True)
         return [CheckResult(a, self.reporter.to_json(a)) for a in assessed]
+
+    def reports(
+        self, profiles: Sequence[dict[str, Any]], as_of: dt.date | None, policy: str | None
+    ) -> list[dict[str, Any]]:
+        """The check reports of validated profiles: from the check process when it can give
+        them, else from this one."""
+        if self.process is not None:
+            answered = self.process.reports(profiles, as_of, policy)
+            if answered is not None:
+                return answered
+        return [r.report for r in self.check_many(profiles, as_of, policy)]
+
+    def close(self) -> None:
+        """End the check process, if any (checks still work, in this process)."""
+        if self.process is not None:
+            self.process.close()
 
     def check(
         self, profile: dict[str, Any], as_of: dt.date | None = None, policy: str | None = None
