@@ -198,21 +198,38 @@ class ShapeCompiler:
         return self.g.value(shape, SH.deactivated) == Literal(True)
 
     def path_text(self, node: Node, shape: Node) -> str:
-        """A SHACL property path as a SPARQL property path."""
+        """A SHACL property path as a SPARQL property path that Oxigraph walks as one path.
+
+        Oxigraph parses a sequence path (or an inverse of one) in a triple pattern into a join
+        of its steps, and under EXISTS it evaluates that join with only the focus node bound: the
+        later steps scan all their triples for each focus node, quadratic in the store. The path
+        as an alternative of itself stays one path, walked from the bound node; the doubled
+        solutions do not matter, as every query is DISTINCT and every nested pattern is tested
+        with EXISTS (spliced SHACL-SPARQL has no aggregates, reasoner/sparql_splice.py)."""
+        text = self._path(node, shape)
+        return f"({text}|{text})" if self._is_sequence(node) else text
+
+    def _is_sequence(self, node: Node) -> bool:
+        inverse = self.g.value(node, SH.inversePath)
+        return (node, RDF.first, None) in self.g or (
+            inverse is not None and self._is_sequence(inverse)
+        )
+
+    def _path(self, node: Node, shape: Node) -> str:
         if isinstance(node, URIRef):
             return node.n3()
         if (node, RDF.first, None) in self.g:
-            return "(" + "/".join(self.path_text(n, shape) for n in self._list(node)) + ")"
+            return "(" + "/".join(self._path(n, shape) for n in self._list(node)) + ")"
         alternatives = self.g.value(node, SH.alternativePath)
         if alternatives is not None:
-            return "(" + "|".join(self.path_text(n, shape) for n in self._list(alternatives)) + ")"
+            return "(" + "|".join(self._path(n, shape) for n in self._list(alternatives)) + ")"
         inverse = self.g.value(node, SH.inversePath)
         if inverse is not None:
-            return "^" + self.path_text(inverse, shape)
+            return "^" + self._path(inverse, shape)
         for predicate, operator in PATH_OPERATORS.items():
             inner = self.g.value(node, predicate)
             if inner is not None:
-                return "(" + self.path_text(inner, shape) + ")" + operator
+                return "(" + self._path(inner, shape) + ")" + operator
         raise CompileError(f"shape {shape}: unsupported property path {node}")
 
     def var(self, stem: str) -> str:
