@@ -53,13 +53,13 @@ COMPARISONS = {
     SH.minInclusive: ">=", SH.minExclusive: ">", SH.maxInclusive: "<=", SH.maxExclusive: "<",
 }  # fmt: skip
 PAIR_COMPARISONS = {SH.lessThan: "<", SH.lessThanOrEquals: "<="}
-NODE_KINDS = {
-    SH.IRI: "isIRI({v})",
-    SH.BlankNode: "isBlank({v})",
-    SH.Literal: "isLiteral({v})",
-    SH.BlankNodeOrIRI: "(isBlank({v}) || isIRI({v}))",
-    SH.BlankNodeOrLiteral: "(isBlank({v}) || isLiteral({v}))",
-    SH.IRIOrLiteral: "(isIRI({v}) || isLiteral({v}))",
+NODE_KINDS = {  # the tests of which a value of the kind passes one
+    SH.IRI: ("isIRI",),
+    SH.BlankNode: ("isBlank",),
+    SH.Literal: ("isLiteral",),
+    SH.BlankNodeOrIRI: ("isBlank", "isIRI"),
+    SH.BlankNodeOrLiteral: ("isBlank", "isLiteral"),
+    SH.IRIOrLiteral: ("isIRI", "isLiteral"),
 }
 PATH_OPERATORS = {SH.zeroOrMorePath: "*", SH.oneOrMorePath: "+", SH.zeroOrOnePath: "?"}
 MAX_COUNT_ARITY = 8  # counts are compiled to n distinct variables; larger ones are refused
@@ -91,6 +91,63 @@ class ShapeResult:
     value: Node | None
 
 
+# The precedence of SPARQL expression operators, loosest first; an operand of `!` is a primary.
+OR, AND, RELATION, UNARY, PRIMARY = range(5)
+
+
+@dataclass(frozen=True)
+class _Expr:
+    """A boolean SPARQL expression, written with the brackets and COALESCEs it needs only."""
+
+    text: str
+    level: int = PRIMARY  # of its outermost operator
+    total: bool = True  # never raises an error (so it needs no COALESCE to be negated)
+    negation: tuple[str, int] | None = None  # (text, level) of its negation, if not `!(text)`
+
+    def operand(self, level: int) -> str:
+        """The text as an operand of an operator of precedence ``level``."""
+        return self.text if self.level >= level else f"({self.text})"
+
+    def __invert__(self) -> _Expr:
+        """The negation (of an error: an error); ``~~e`` is ``e``."""
+        text, level = self.negation or ("!" + self.operand(PRIMARY), UNARY)
+        return _Expr(text, level, self.total, (self.text, self.level))
+
+    def holds(self) -> _Expr:
+        """True iff the expression is true, false where it is false or an error (as a FILTER)."""
+        return self if self.total else _Expr(f"COALESCE({self.text}, false)")
+
+
+TRUE = _Expr("true", negation=("false", PRIMARY))
+FALSE = ~TRUE
+
+
+def _chain(operator: str, level: int, members: list[_Expr], empty: _Expr) -> _Expr:
+    if len(members) < 2:
+        return members[0] if members else empty
+    text = f" {operator} ".join(m.operand(level) for m in members)
+    return _Expr(text, level, all(m.total for m in members))
+
+
+def _all(members: list[_Expr]) -> _Expr:
+    return _chain("&&", AND, members, TRUE)
+
+
+def _any(members: list[_Expr]) -> _Expr:
+    return _chain("||", OR, members, FALSE)
+
+
+def _exists(group: str) -> _Expr:
+    return _Expr(f"EXISTS {{ {group} }}")
+
+
+def _group(alternatives: list[str]) -> str:
+    """The group-pattern content with the solutions of any of ``alternatives``."""
+    if len(alternatives) == 1:
+        return alternatives[0]
+    return " UNION ".join(f"{{ {a} }}" for a in alternatives)
+
+
 @dataclass(frozen=True)
 class _Pattern:
     """A group-pattern fragment with solutions iff the focus node violates a constraint."""
@@ -98,19 +155,19 @@ class _Pattern:
     text: str
     value: str | None = None  # the SPARQL variable or term reported as sh:value
     path: str | None = None  # a variable bound to the result path, when the query chooses it
-    test: str | None = None  # when ``text`` is just ``FILTER (test)``: the expression
+    test: _Expr | None = None  # when ``text`` is just ``FILTER (test)``: the expression
 
     @classmethod
-    def of_test(cls, expression: str, value: str | None = None) -> _Pattern:
-        return cls(f"FILTER ({expression})", value=value, test=expression)
+    def of_test(cls, expression: _Expr, value: str | None = None) -> _Pattern:
+        return cls(f"FILTER ({expression.text})", value=value, test=expression)
 
     @classmethod
-    def per_value(cls, values: str, expression: str, value: str) -> _Pattern:
+    def per_value(cls, values: str, expression: _Expr, value: str) -> _Pattern:
         """A violation per value (bound by the ``values`` pattern) for which ``expression``
         holds; just a test when the focus node is the value (no pattern)."""
         if not values:
             return cls.of_test(expression, value=value)
-        return cls(f"{values}FILTER ({expression})", value=value)
+        return cls(f"{values}FILTER ({expression.text})", value=value)
 
 
 @dataclass(frozen=True)
@@ -253,9 +310,7 @@ class ShapeCompiler:
             branches.append(f"{self.var('s')} {sparql_term(p, shape)} {this} .")
         if (shape, SH.target, None) in self.g:
             raise CompileError(f"shape {shape}: SPARQL-based targets (sh:target) are not supported")
-        if not branches:
-            return None
-        return " UNION ".join(f"{{ {b} }}" for b in branches)
+        return _group(branches) if branches else None
 
     # -- queries ----------------------------------------------------------------------------------
 
@@ -313,19 +368,22 @@ class ShapeCompiler:
         return lambda this: f"{focus(parent)}\n  {parent} {path} {this} ."
 
     def _query(self, projection: str, where: str) -> str:
-        prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(self.prefixes.items()))
-        return f"{prologue}SELECT DISTINCT {projection} WHERE {{\n  {where}\n}}"
+        select = f"SELECT DISTINCT {projection} WHERE {{\n  {where}\n}}"
+        # The prefixes the query may use (`p:` occurs in it): each costs Oxigraph a parse.
+        used = sorted((p, ns) for p, ns in self.prefixes.items() if f"{p}:" in select)
+        return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in used) + select
 
     # -- constraints ------------------------------------------------------------------------------
 
-    def conforms(self, shape: Node, node: str) -> str:
+    def conforms(self, shape: Node, node: str) -> _Expr:
         """A SPARQL expression, true iff the node bound to ``node`` conforms to ``shape``."""
         if self.deactivated(shape):
-            return "true"
+            return TRUE
         if shape in self._expanding:
             raise CompileError(f"shape {shape}: recursive shapes cannot be compiled")
         self._expanding.append(shape)
-        tests, patterns = [], []
+        tests: list[_Expr] = []
+        patterns: list[str] = []
         try:
             for p in self.violations(shape, node):
                 if p.test is not None:
@@ -335,20 +393,20 @@ class ShapeCompiler:
             path = self.g.value(shape, SH.path)
             for prop in self.g.objects(shape, SH.property):
                 if path is None:
-                    tests.append(f"!{self.conforms(prop, node)}")
+                    tests.append(~self.conforms(prop, node))
                 else:
                     inner = self.var("n")
                     step = f"{node} {self.path_text(path, shape)} {inner} . "
-                    patterns.append(f"{step}FILTER (!{self.conforms(prop, inner)})")
+                    patterns.append(f"{step}FILTER ({(~self.conforms(prop, inner)).text})")
         finally:
             self._expanding.pop()
         # A violation that is only a test is negated as an expression: `{ FILTER (e) }` groups
         # under NOT EXISTS are evaluated by Oxigraph without the focus node bound, which made
         # nested sh:or/sh:not shapes grow quadratically with the store (bench/README.md).
-        parts = [f"!COALESCE({t}, false)" for t in tests]
+        parts = [~t.holds() for t in tests]
         if patterns:
-            parts.append("NOT EXISTS { " + " UNION ".join(f"{{ {b} }}" for b in patterns) + " }")
-        return "(" + " && ".join(parts) + ")" if parts else "true"
+            parts.append(~_exists(_group(patterns)))
+        return _all(parts)
 
     def violations(self, shape: Node, focus: str) -> list[_Pattern]:
         """The violation patterns of the shape's own constraints, for the focus node ``focus``."""
@@ -383,33 +441,33 @@ class ShapeCompiler:
             return []
         return [handler(self, shape, focus, path, obj)]
 
-    def _distinct(self, focus: str, path: str, n: int, test: Callable[[str], str] | None) -> str:
+    def _distinct(self, focus: str, path: str, n: int, test: Callable[[str], _Expr] | None) -> str:
         """A pattern with a solution iff the focus node has ``n`` distinct values (passing
         ``test``)."""
         if n > MAX_COUNT_ARITY:
             raise CompileError(f"a count of {n} is larger than {MAX_COUNT_ARITY}")
         names = [self.var("c") for _ in range(n)]
         text = " ".join(f"{focus} {path} {v} ." for v in names)
-        conditions = [f"!sameTerm({a}, {b})" for a, b in combinations(names, 2)]
+        conditions = [~_Expr(f"sameTerm({a}, {b})") for a, b in combinations(names, 2)]
         if test is not None:
             conditions += [test(v) for v in names]
         if conditions:
-            text += f" FILTER ({' && '.join(conditions)})"
+            text += f" FILTER ({_all(conditions).text})"
         return text
 
-    def _count(self, shape, focus, path, obj, at_least: bool, test=None) -> str:
+    def _count(self, shape, focus, path, obj, at_least: bool, test=None) -> _Expr:
         """An expression true iff the count of values (passing ``test``) breaks the bound."""
         if path is None:
             raise CompileError(f"shape {shape}: a count needs sh:path")
         n = int(obj)
         if at_least:
-            return f"NOT EXISTS {{ {self._distinct(focus, path, n, test)} }}" if n else "false"
-        return f"EXISTS {{ {self._distinct(focus, path, n + 1, test)} }}"
+            return ~_exists(self._distinct(focus, path, n, test)) if n else FALSE
+        return _exists(self._distinct(focus, path, n + 1, test))
 
-    def _value_filter(self, focus, path, condition: Callable[[str], str]) -> _Pattern:
+    def _value_filter(self, focus, path, condition: Callable[[str], _Expr]) -> _Pattern:
         """Every value node must satisfy ``condition``: a violation per value that does not."""
         values, v = self._values(focus, path)
-        return _Pattern.per_value(values, f"!{condition(v)}", v)
+        return _Pattern.per_value(values, ~condition(v), v)
 
     def _qualified(self, shape, focus, path, obj) -> _Pattern:
         if self.g.value(shape, SH.qualifiedValueShapesDisjoint) == Literal(True):
@@ -425,12 +483,14 @@ class ShapeCompiler:
         if not bounds:
             raise CompileError(f"shape {shape}: sh:qualifiedValueShape without a count")
         # One FILTER in the caller's group: a group of its own would not see the focus bound.
-        return _Pattern.of_test(" || ".join(bounds))
+        return _Pattern.of_test(_any(bounds))
 
-    def _conforms_of(self, shape: Node) -> Callable[[str], str]:
+    def _conforms_of(self, shape: Node) -> Callable[[str], _Expr]:
         return lambda v: self.conforms(shape, v)
 
-    def _logical(self, shape, focus, path, head, combine: Callable[[list[str]], str]) -> _Pattern:
+    def _logical(
+        self, shape, focus, path, head, combine: Callable[[list[_Expr]], _Expr]
+    ) -> _Pattern:
         members = self._list(head)
         return self._value_filter(
             focus, path, lambda v: combine([self.conforms(m, v) for m in members])
@@ -455,7 +515,7 @@ class ShapeCompiler:
         if select is None:
             raise CompileError(f"shape {shape}: only sh:select SPARQL constraints are supported")
         if self.deactivated(constraint):
-            return _Pattern.of_test("false")
+            return _Pattern.of_test(FALSE)
         self._add_prefixes(self._declared_prefixes(constraint), shape)
         terms = {"PATH": path} if path is not None else {}
         body, projected = self._splice(shape, str(select), focus, terms, {})
@@ -495,43 +555,49 @@ class ShapeCompiler:
 
 def _class(c: ShapeCompiler, shape, focus, path, obj) -> _Pattern:
     cls = sparql_term(obj, shape)
-    return c._value_filter(focus, path, lambda v: f"EXISTS {{ {v} a {cls} }}")
+    return c._value_filter(focus, path, lambda v: _exists(f"{v} a {cls}"))
 
 
 def _datatype(c: ShapeCompiler, shape, focus, path, obj) -> _Pattern:
     dt = sparql_term(obj, shape)
+    # datatype() of a non-literal is an error, but `false && error` is false: never an error.
     return c._value_filter(
-        focus, path, lambda v: f"(isLiteral({v}) && sameTerm(datatype({v}), {dt}))"
+        focus, path, lambda v: _Expr(f"isLiteral({v}) && sameTerm(datatype({v}), {dt})", AND)
     )
 
 
 def _node_kind(c: ShapeCompiler, shape, focus, path, obj) -> _Pattern:
     if obj not in NODE_KINDS:
         raise CompileError(f"shape {shape}: unknown sh:nodeKind {obj}")
-    return c._value_filter(focus, path, lambda v: NODE_KINDS[obj].format(v=v))
+    return c._value_filter(
+        focus, path, lambda v: _any([_Expr(f"{t}({v})") for t in NODE_KINDS[obj]])
+    )
 
 
 def _has_value(c: ShapeCompiler, shape, focus, path, obj) -> _Pattern:
     term = sparql_term(obj, shape)
     if path is None:
-        return _Pattern.of_test(f"!sameTerm({focus}, {term})", value=focus)
-    return _Pattern.of_test(f"NOT EXISTS {{ {focus} {path} {term} }}")
+        return _Pattern.of_test(~_Expr(f"sameTerm({focus}, {term})"), value=focus)
+    return _Pattern.of_test(~_exists(f"{focus} {path} {term}"))
 
 
 def _in(c: ShapeCompiler, shape, focus, path, obj) -> _Pattern:
     members = [sparql_term(m, shape) for m in c._list(obj)]
     return c._value_filter(
-        focus,
-        path,
-        lambda v: "(" + (" || ".join(f"sameTerm({v}, {m})" for m in members) or "false") + ")",
+        focus, path, lambda v: _any([_Expr(f"sameTerm({v}, {m})") for m in members])
     )
+
+
+def _compared(left: str, operator: str, right: str) -> _Expr:
+    """True iff the comparison holds; an incomparable pair (an error in SPARQL) is false."""
+    return _Expr(f"{left} {operator} {right}", RELATION, total=False).holds()
 
 
 def _comparison(operator: str):
     def compile_(c: ShapeCompiler, shape, focus, path, obj) -> _Pattern:
         bound = sparql_term(obj, shape)
-        # An incomparable value (an error in SPARQL) is a violation, as in pySHACL.
-        return c._value_filter(focus, path, lambda v: f"COALESCE({v} {operator} {bound}, false)")
+        # An incomparable value is a violation, as in pySHACL.
+        return c._value_filter(focus, path, lambda v: _compared(v, operator, bound))
 
     return compile_
 
@@ -542,7 +608,7 @@ def _pair_comparison(operator: str):
         other = c.var("w")
         return _Pattern(
             f"{values}{focus} {sparql_term(obj, shape)} {other} . "
-            f"FILTER (!COALESCE({v} {operator} {other}, false))",
+            f"FILTER ({(~_compared(v, operator, other)).text})",
             value=v,
         )
 
@@ -558,8 +624,9 @@ def _node(c: ShapeCompiler, shape, focus, path, obj) -> _Pattern:
     return c._value_filter(focus, path, c._conforms_of(obj))
 
 
-def _xone(members: list[str]) -> str:
-    return "((" + " + ".join(f"IF({m}, 1, 0)" for m in members) + ") = 1)"
+def _xone(members: list[_Expr]) -> _Expr:
+    ones = " + ".join(f"IF({m.text}, 1, 0)" for m in members)
+    return _Expr(f"{ones} = 1", RELATION, all(m.total for m in members))
 
 
 CORE: dict[URIRef, Callable[..., _Pattern]] = {
@@ -574,8 +641,8 @@ CORE: dict[URIRef, Callable[..., _Pattern]] = {
     **{k: _pair_comparison(op) for k, op in PAIR_COMPARISONS.items()},
     SH["not"]: _not,
     SH.node: _node,
-    SH["and"]: lambda c, s, f, p, o: c._logical(s, f, p, o, lambda ms: "(" + " && ".join(ms or ["true"]) + ")"),
-    SH["or"]: lambda c, s, f, p, o: c._logical(s, f, p, o, lambda ms: "(" + " || ".join(ms or ["false"]) + ")"),
+    SH["and"]: lambda c, s, f, p, o: c._logical(s, f, p, o, _all),
+    SH["or"]: lambda c, s, f, p, o: c._logical(s, f, p, o, _any),
     SH.xone: lambda c, s, f, p, o: c._logical(s, f, p, o, _xone),
     SH.qualifiedValueShape: ShapeCompiler._qualified,
     SH.sparql: ShapeCompiler._sparql,
