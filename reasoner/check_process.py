@@ -31,17 +31,19 @@ from .engine import Engine
 log = logging.getLogger(__name__)
 RESTARTS = 3
 
-Signature = tuple[tuple[tuple[str, ...], ...], int, tuple[str, ...]]
+Signature = tuple[tuple[tuple[str, ...], ...], tuple[str, ...]]
 
 
 def rule_signature(engine: Engine) -> Signature:
-    """What an engine checks, comparable across processes: each rule with its pack, file,
-    severity and state, the size of the rule graph, and the policies."""
+    """What an engine checks, comparable across processes: each rule with its pack, file
+    (a rule store writes each revision to a folder of its own), severity and state, and the
+    policies. (Not the size of the rule graph: pySHACL adds two RDFS axioms to the shapes
+    graph it is given, so the service's grows after a reference validation.)"""
     rules = sorted(
         (r.rule_id, r.pack, r.source_file, r.severity, str(r.enabled))
         for r in engine.rules.rules.values()
     )
-    return tuple(rules), len(engine.rules.graph), tuple(sorted(engine.policies))
+    return tuple(rules), tuple(sorted(engine.policies))
 
 
 def _serve(inbox: Connection, outbox: Connection, rule_dirs: list[str]) -> None:

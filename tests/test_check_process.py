@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from safetykg.reasoner.check_process import CheckProcess
+from safetykg.reasoner.check_process import CheckProcess, rule_signature
 from safetykg.reasoner.generate import generate
 from safetykg.reasoner.service import Checker
 
@@ -82,6 +82,14 @@ def test_a_check_process_with_other_rules_is_not_used(engine, profiles):
         assert all(v["rule"] != "ZJ-DEMO-1" for r in reports for v in r["violations"])
     finally:
         served.close()
+
+
+def test_the_rule_signature_survives_a_reference_validation(engine, profiles):
+    """pySHACL adds two RDFS axioms to the shapes graph it is given; the service's engine must
+    still match a fresh one (a full test run once left the check process unused this way)."""
+    before = rule_signature(engine)
+    engine.assess(profiles[0], DAY, with_pyshacl=True)
+    assert rule_signature(engine) == before
 
 
 def health(base: str) -> dict:
