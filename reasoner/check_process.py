@@ -11,7 +11,8 @@ whatever state they are) and builds its own engine from the same rule folders. I
 which rules it loaded (``rule_signature``), and is used only if they are the parent's. Until
 then, and whenever it cannot answer (it died, or a batch failed there), ``reports`` returns None
 and the caller checks in its own process: an answer never depends on the child. A child that
-dies after it was ready is started again, at most ``restarts`` times (default ``RESTARTS``).
+dies after it was ready, or does not answer a batch in time, is replaced, at most ``restarts``
+times (default ``RESTARTS``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from .engine import Engine
 
 log = logging.getLogger(__name__)
 RESTARTS = 3
+ANSWER_SECONDS = 60.0  # and a second more per profile: a child that takes longer is replaced
 
 Signature = tuple[tuple[tuple[str, ...], ...], tuple[str, ...]]
 
@@ -70,9 +72,12 @@ def _serve(inbox: Connection, outbox: Connection, rule_dirs: list[str]) -> None:
 class CheckProcess:
     """The child process that checks batches for one engine (see the module docstring)."""
 
-    def __init__(self, engine: Engine, restarts: int = RESTARTS) -> None:
+    def __init__(
+        self, engine: Engine, restarts: int = RESTARTS, answer_seconds: float = ANSWER_SECONDS
+    ) -> None:
         self.rule_dirs = [str(d) for d in engine.extra_rule_dirs]
         self.signature = rule_signature(engine)
+        self.answer_seconds = answer_seconds
         self.batches = 0  # answered by the child
         self._lock = threading.Lock()
         self._restarts = restarts
@@ -110,8 +115,12 @@ class CheckProcess:
         with self._lock:
             if not self._poll_ready(0):
                 return None
+            limit = self.answer_seconds + len(profiles)
             try:
                 self._child.send((list(profiles), as_of, policy))
+                if not self._child.poll(limit):
+                    self._lost(f"no answer within {limit:g} s")
+                    return None
                 status, payload = self._child.recv()
             except (EOFError, OSError) as exc:
                 self._lost(f"it ended ({type(exc).__name__})")

@@ -68,6 +68,23 @@ def test_a_lost_check_process_is_replaced_and_no_check_is_lost(checker, engine, 
         process.close()
 
 
+def test_a_check_process_that_does_not_answer_is_replaced(checker, engine, profiles):
+    process = CheckProcess(engine, restarts=1, answer_seconds=1)
+    try:
+        assert process.wait_ready(120)
+        stuck = process.pid
+        os.kill(stuck, signal.SIGSTOP)
+        started = time.monotonic()
+        assert process.reports(profiles[:2], DAY, None) is None
+        assert time.monotonic() - started < 20  # 1 s + 2 s for the profiles + 5 s to end it
+        with pytest.raises(ProcessLookupError):
+            os.kill(stuck, 0)
+        assert process.wait_ready(120) and process.pid != stuck
+        assert process.reports(profiles[:2], DAY, None) == here(checker, profiles[:2])
+    finally:
+        process.close()
+
+
 def test_a_check_process_with_other_rules_is_not_used(engine, profiles):
     """The child builds its engine from the rule folders; one that does not rebuild the
     service's rules is refused, and checks run in the service."""
