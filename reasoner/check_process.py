@@ -6,8 +6,8 @@ them and wrote the answers on one core, and the second sat idle (bench/check_con
 the batches of the service's ``CheckBatcher`` in a child process while the service's own
 process goes on reading and answering requests.
 
-The child is spawned (not forked: the service has threads, and a fork copies their locks in
-whatever state they are) and builds its own engine from the same rule folders. It first says
+The child is a plain subprocess (reasoner/child_process.py: not a fork, which would copy the
+service threads' locks) and builds its own engine from the same rule folders. It first says
 which rules it loaded (``rule_signature``), and is used only if they are the parent's. Until
 then, and whenever it cannot answer (it died, or a batch failed there), ``reports`` returns None
 and the caller checks in its own process: an answer never depends on the child. A child that
@@ -98,7 +98,8 @@ class CheckProcess:
         return {"state": self.state(), "pid": self.pid, "batches": self.batches}
 
     def state(self) -> str:
-        """ "ready", "starting", or "unused" (closed, refused, or out of restarts)."""
+        """The state for ``/health``: ready, starting, or unused (closed, refused, or out of
+        restarts)."""
         with self._lock:
             if self._poll_ready(0):
                 return "ready"
