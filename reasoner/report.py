@@ -107,13 +107,15 @@ class Reporter:
             "sector_group": None
             if d.industry is None or d.industry.sector is None
             else d.industry.sector.rsplit("/", 1)[-1].removeprefix("sector-"),
-            "special_operations": sorted(
-                op for cls, op in SPECIAL_OPERATIONS.items() if str(SK[cls]) in a.types()
-            ),
+            "special_operations": self._special_operations(a),
             "overdue_major_hidden_hazards": [f"hidden_hazards[{i}]" for i in d.overdue_hazards],
             "credit_listing_current": d.listing_current,
         }
         return report
+
+    def _special_operations(self, a: Assessment) -> list[str]:
+        types = a.types()
+        return sorted(op for cls, op in SPECIAL_OPERATIONS.items() if str(SK[cls]) in types)
 
     def _unit(self, u) -> dict[str, Any]:
         return {
