@@ -113,6 +113,10 @@ class _Expr:
         text, level = self.negation or ("!" + self.operand(PRIMARY), UNARY)
         return _Expr(text, level, self.total, (self.text, self.level))
 
+    def filter(self) -> str:
+        """The expression as a FILTER clause."""
+        return f"FILTER ({self.text})"
+
     def holds(self) -> _Expr:
         """True iff the expression is true, false where it is false or an error (as a FILTER)."""
         return self if self.total else _Expr(f"COALESCE({self.text}, false)")
@@ -159,7 +163,7 @@ class _Pattern:
 
     @classmethod
     def of_test(cls, expression: _Expr, value: str | None = None) -> _Pattern:
-        return cls(f"FILTER ({expression.text})", value=value, test=expression)
+        return cls(expression.filter(), value=value, test=expression)
 
     @classmethod
     def per_value(cls, values: str, expression: _Expr, value: str) -> _Pattern:
@@ -167,7 +171,7 @@ class _Pattern:
         holds; just a test when the focus node is the value (no pattern)."""
         if not values:
             return cls.of_test(expression, value=value)
-        return cls(f"{values}FILTER ({expression.text})", value=value)
+        return cls(values + expression.filter(), value=value)
 
 
 @dataclass(frozen=True)
@@ -397,7 +401,7 @@ class ShapeCompiler:
                 else:
                     inner = self.var("n")
                     step = f"{node} {self.path_text(path, shape)} {inner} . "
-                    patterns.append(f"{step}FILTER ({(~self.conforms(prop, inner)).text})")
+                    patterns.append(step + (~self.conforms(prop, inner)).filter())
         finally:
             self._expanding.pop()
         # A violation that is only a test is negated as an expression: `{ FILTER (e) }` groups
@@ -452,7 +456,7 @@ class ShapeCompiler:
         if test is not None:
             conditions += [test(v) for v in names]
         if conditions:
-            text += f" FILTER ({_all(conditions).text})"
+            text += " " + _all(conditions).filter()
         return text
 
     def _count(self, shape, focus, path, obj, at_least: bool, test=None) -> _Expr:
@@ -608,7 +612,7 @@ def _pair_comparison(operator: str):
         other = c.var("w")
         return _Pattern(
             f"{values}{focus} {sparql_term(obj, shape)} {other} . "
-            f"FILTER ({(~_compared(v, operator, other)).text})",
+            + (~_compared(v, operator, other)).filter(),
             value=v,
         )
 
