@@ -99,11 +99,15 @@ class CheckProcess:
 
     def state(self) -> str:
         """The state for ``/health``: ready, starting, or unused (closed, refused, or out of
-        restarts)."""
-        with self._lock:
-            if self._poll_ready(0):
-                return "ready"
-            return "starting" if self._usable and not self._closed else "unused"
+        restarts). It never waits: while a batch holds the child, the state is as it was."""
+        if self._lock.acquire(blocking=False):
+            try:
+                self._poll_ready(0)
+            finally:
+                self._lock.release()
+        if self._closed or not self._usable:
+            return "unused"
+        return "ready" if self._ready else "starting"
 
     def wait_ready(self, timeout: float) -> bool:
         with self._lock:

@@ -9,6 +9,7 @@ import datetime as dt
 import os
 import signal
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -85,6 +86,25 @@ def test_a_check_process_that_does_not_answer_is_replaced(checker, engine, profi
         process.close()
 
 
+def test_the_state_does_not_wait_for_a_batch(checker, engine, profiles):
+    """``/health`` asks for the state; it must answer while the child holds a batch."""
+    process = CheckProcess(engine)
+    try:
+        assert process.wait_ready(120)
+        os.kill(process.pid, signal.SIGSTOP)
+        with ThreadPoolExecutor(1) as pool:
+            batch = pool.submit(process.reports, profiles[:2], DAY, None)
+            time.sleep(0.5)
+            started = time.monotonic()
+            assert process.state() == "ready"
+            assert time.monotonic() - started < 0.5
+            assert not batch.done()
+            os.kill(process.pid, signal.SIGCONT)
+            assert batch.result(60) == here(checker, profiles[:2])
+    finally:
+        process.close()
+
+
 def test_a_check_process_with_other_rules_is_not_used(engine, profiles):
     """The child builds its engine from the rule folders; one that does not rebuild the
     service's rules is refused, and checks run in the service."""
@@ -129,7 +149,10 @@ def test_the_server_checks_in_its_check_process_and_survives_its_loss(checker, e
     try:
         first = ready(server.base)
         expected = checker.check(example_profile).report
-        post = lambda: httpx.post(f"{server.base}/check", json=example_profile, timeout=60)  # noqa: E731
+
+        def post() -> httpx.Response:
+            return httpx.post(f"{server.base}/check", json=example_profile, timeout=60)
+
         assert post().json() == expected
         assert health(server.base)["batches"] == first["batches"] + 1
         os.kill(first["pid"], signal.SIGKILL)
