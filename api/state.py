@@ -109,10 +109,8 @@ class Services:
 
     def use_engine(self, engine: Engine) -> None:
         """After a rule change: later checks and stored enterprises use the new rules."""
-        replaced, self.checker = (
-            self.checker,
-            Checker(engine, self.config.batching, self.config.check_process),
-        )
+        replaced = self.checker
+        self.checker = Checker(engine, self.config.batching, self.config.check_process)
         self.repository.checker = self.checker
         replaced.close()
 
