@@ -1,9 +1,9 @@
 """Bulk import and assessment of a province in a data directory (``safetykg import``/``assess``).
 
 Lines and enterprises are cut into chunks; worker processes (forked, so each inherits the loaded
-engine) turn a chunk into N-Quads text, and this process writes the chunks to the store in bulk
-loads guarded by a journal (``BulkWriter``), in file order, so a later line for the same credit
-code wins. Import stores the asserted graph and the submitted document and drops the
+engine) turn a chunk into N-Quads text, which this process spools to disk and then bulk-loads
+into the store, guarded by a journal (``BulkWriter``), in file order, so a later line for the
+same credit code wins. Import stores the asserted graph and the submitted document and drops the
 enterprise's previous inferred graph (its report no longer describes its data); assessment
 replaces inferred graphs and reports without touching what was submitted.
 """
@@ -13,23 +13,35 @@ from __future__ import annotations
 import datetime as dt
 import json
 import multiprocessing
-import pickle
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .bulk_writer import BulkWriter, Counted, spooled
 from .engine import Engine
 from .ingest import InputProblem
 from .records import inferred_text
 from .report import Reporter
-from .store import BulkChunk, BulkWriter, Store, StoredEnterprise
+from .store import BulkChunk, Store, StoredEnterprise
 from .terms import nt_lines
 
 CHUNK = 500
-Progress = Callable[[int], None]
+
+
+def _ignore(_: int) -> None:
+    pass
+
+
+@dataclass(frozen=True)
+class BulkProgress:
+    """Counts of enterprises for a progress display: prepared by the workers (or found bad),
+    then about to be loaded into the store, and loaded."""
+
+    prepared: Counted = _ignore
+    loading: Counted = _ignore
+    loaded: Counted = _ignore
 
 
 @dataclass(frozen=True)
@@ -108,8 +120,9 @@ def _numbered_lines(path: Path) -> Iterator[tuple[int, str]]:
                 yield number, line
 
 
-def _import_chunk(lines: list[tuple[int, str]]) -> tuple[BulkChunk, list[LineProblem]]:
+def _import_chunk(job: tuple[list[tuple[int, str]], Path]) -> tuple[BulkChunk, list[LineProblem]]:
     assert _engine is not None
+    lines, store = job
     records: dict[str, StoredEnterprise] = {}
     problems = []
     for number, line in lines:
@@ -131,7 +144,7 @@ def _import_chunk(lines: list[tuple[int, str]]) -> tuple[BulkChunk, list[LinePro
         records[code] = StoredEnterprise(
             code, nt_lines(_engine.mapper.triples(document)), None, line.strip()
         )
-    return BulkChunk.of(list(records.values())), problems
+    return spooled(BulkChunk.of(list(records.values())), store), problems
 
 
 def import_jsonl(
@@ -140,40 +153,32 @@ def import_jsonl(
     engine: Engine,
     strict: bool = False,
     workers: int = 2,
-    progress: Progress | None = None,
+    progress: BulkProgress | None = None,
 ) -> ImportResult:
     """Import a JSON Lines file of profiles. A bad line is skipped and reported (line number,
     key path, message); with ``strict`` any bad line means nothing is imported."""
     result = ImportResult()
-    spooled = 0
-    with tempfile.TemporaryFile() as spool, BulkWriter(store) as writer:
-        work = _map_chunks(engine, _import_chunk, _chunks(_numbered_lines(path)), workers)
+    progress = progress or BulkProgress()
+    with BulkWriter(store, progress.loading, progress.loaded) as writer:
+        jobs = ((chunk, writer.path) for chunk in _chunks(_numbered_lines(path)))
+        work = _map_chunks(engine, _import_chunk, jobs, workers)
         for chunk, problems in work:
             result.skipped += problems
             result.imported += len(chunk.codes)
             result.codes += chunk.codes
-            if strict:
-                pickle.dump(chunk, spool)
-                spooled += 1
-            else:
-                writer.add(chunk)
-            if progress:
-                progress(len(chunk.codes) + len(problems))
-        if strict:
-            if result.skipped:
-                result.imported, result.codes = 0, []
-                return result
-            spool.seek(0)
-            for _ in range(spooled):
-                writer.add(pickle.load(spool))
+            writer.add(chunk)
+            progress.prepared(len(chunk.codes) + len(problems))
+        if strict and result.skipped:
+            writer.discard()
+            result.imported, result.codes = 0, []
     return result
 
 
 def _assess_chunk(
-    job: tuple[list[tuple[str, str]], dt.date | None, str | None],
+    job: tuple[list[tuple[str, str]], dt.date | None, str | None, Path],
 ) -> tuple[BulkChunk, AssessSummary]:
     assert _engine is not None
-    documents, as_of, policy = job
+    documents, as_of, policy, store = job
     summary = AssessSummary()
     profiles = [json.loads(text) for _, text in documents]
     try:  # stored documents were validated when they were stored
@@ -196,7 +201,7 @@ def _assess_chunk(
         summary.by_class[report["risk"]["inspection_class"]] += 1
         summary.by_rule.update({v["rule"] for v in report["violations"]})
         summary.conforming += bool(report["conforms"])
-    return BulkChunk.of(out, keep_asserted=True), summary
+    return spooled(BulkChunk.of(out, keep_asserted=True), store), summary
 
 
 def assess_store(
@@ -206,19 +211,20 @@ def assess_store(
     policy: str | None = None,
     codes: Sequence[str] | None = None,
     workers: int = 2,
-    progress: Progress | None = None,
+    progress: BulkProgress | None = None,
 ) -> AssessSummary:
     """Re-reason, validate and grade every stored enterprise (or those of ``codes``) from its
     submitted document, replacing its inferred graph and report."""
     engine.policy(policy)  # an unknown policy fails before any work
     summary = AssessSummary()
-    jobs = ((chunk, as_of, policy) for chunk in _chunks(store.source_documents(codes)))
-    with BulkWriter(store) as writer:
+    progress = progress or BulkProgress()
+    with BulkWriter(store, progress.loading, progress.loaded) as writer:
+        documents = _chunks(store.source_documents(codes))
+        jobs = ((chunk, as_of, policy, writer.path) for chunk in documents)
         for inferred, part in _map_chunks(engine, _assess_chunk, jobs, workers):
             writer.add(inferred)
             summary.add(part)
-            if progress:
-                progress(part.assessed + len(part.failed))
+            progress.prepared(part.assessed + len(part.failed))
     return summary
 
 

@@ -57,6 +57,7 @@ class StoredEnterprise:
 
 RDF_JSON = RDF.JSON
 LOOKUPS = 1000  # Store.source_documents: above this many codes, one scan
+SPOOL = "spool-"  # N-Quads files of a bulk write are named <store>.spool-*, beside the store
 
 
 def reference_digest(files: Iterable[Path]) -> str:
@@ -119,7 +120,7 @@ class BulkChunk:
     stored ones; otherwise every graph of the enterprises is replaced."""
 
     codes: list[str]
-    nquads: str
+    nquads: str | Path  # the text, or a file holding it
     keep_asserted: bool
 
     @classmethod
@@ -137,51 +138,6 @@ class BulkChunk:
             if item.inferred is not None:
                 quads.append(in_graph(item.inferred, inferred_graph_iri(code)))
         return cls([item.credit_code for item in items], "".join(quads), keep_asserted)
-
-
-class BulkWriter:
-    """Collects chunks into bulk loads of about ``size`` enterprises (a credit code seen again
-    starts a new load, so the later version replaces the earlier one).
-
-    RocksDB ingests each bulk load as new files; many small loads leave compaction work that
-    comes due later: after 100,000 enterprises written in loads of 500, closing the store
-    waited 17 s for it, and none in loads of 5,000.
-    """
-
-    def __init__(self, store: Store, size: int = 5000) -> None:
-        self.store, self.size = store, size
-        self._chunks: list[BulkChunk] = []
-        self._codes: set[str] = set()
-
-    def add(self, chunk: BulkChunk) -> None:
-        if self._chunks and (
-            not self._codes.isdisjoint(chunk.codes)
-            or chunk.keep_asserted != self._chunks[0].keep_asserted
-        ):
-            self.flush()
-        self._chunks.append(chunk)
-        self._codes.update(chunk.codes)
-        if len(self._codes) >= self.size:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self._chunks:
-            return
-        chunks, self._chunks, self._codes = self._chunks, [], set()
-        self.store.bulk_write(
-            BulkChunk(
-                [code for c in chunks for code in c.codes],
-                "".join(c.nquads for c in chunks),
-                chunks[0].keep_asserted,
-            )
-        )
-
-    def __enter__(self) -> BulkWriter:
-        return self
-
-    def __exit__(self, kind: type | None, *_: object) -> None:
-        if kind is None:  # after a failure nothing more is written
-            self.flush()
 
 
 class Store:
@@ -209,6 +165,8 @@ class Store:
         self._snapshot_lock = threading.Lock()
         if self.path:
             shutil.rmtree(self._snapshot_root(), ignore_errors=True)
+            for spool in self.path.parent.glob(f"{self.path.name}.{SPOOL}*"):
+                spool.unlink()  # left by a bulk write that died: the store is ours alone now
         self._load_reference(kb, rules)
         self.interrupted = self._repair_interrupted_bulk_write()
 
@@ -304,8 +262,10 @@ class Store:
             for names in stored:  # twice as fast as DROP GRAPH updates; the journal guards
                 for name in names:
                     self.oxigraph.remove_graph(_node(name))
+            text = chunk.nquads
+            source = {"path": str(text)} if isinstance(text, Path) else {"input": text}
             # lenient: skips IRI validation; every IRI here was minted from validated input
-            self.oxigraph.bulk_load(chunk.nquads, format=ox.RdfFormat.N_QUADS, lenient=True)
+            self.oxigraph.bulk_load(**source, format=ox.RdfFormat.N_QUADS, lenient=True)
             self._journal.unlink()
             self._count(chunk.codes)
 

@@ -1,0 +1,83 @@
+"""BulkWriter: chunks spooled beside the store, loaded in order when the writer closes."""
+
+from pathlib import Path
+
+import pytest
+
+from safetykg.reasoner.bulk_writer import BulkWriter, spooled
+from safetykg.reasoner.engine import Engine
+from safetykg.reasoner.store import BulkChunk, Store, StoredEnterprise
+from safetykg.reasoner.vocab import SK, enterprise_iri
+
+
+def enterprise(code: str, name: str) -> StoredEnterprise:
+    return StoredEnterprise(code, f'<{enterprise_iri(code)}> <{SK.name}> "{name}" .\n', None, "{}")
+
+
+def names(store: Store) -> dict[str, set[str]]:
+    rows = store.select(f"SELECT ?e ?n WHERE {{ GRAPH ?g {{ ?e <{SK.name}> ?n }} }}")
+    out: dict[str, set[str]] = {}
+    for row in rows:
+        out.setdefault(row["e"].rsplit("/", 1)[1], set()).add(row["n"])
+    return out
+
+
+def spool_files(store: Store) -> list[Path]:
+    assert store.path is not None
+    return sorted(store.path.parent.glob(f"{store.path.name}.spool-*"))
+
+
+@pytest.fixture
+def store(engine: Engine, tmp_path: Path):
+    store = Store(engine.kb, engine.instance_rules, tmp_path / "store")
+    yield store
+    store.close()
+
+
+def test_nothing_is_written_before_close_and_the_later_version_wins(store):
+    """A code seen again starts a second load; text and worker files mix; counts reach the
+    progress callbacks; no spool file is left."""
+    loading: list[int] = []
+    loaded: list[int] = []
+    assert store.path is not None
+    with BulkWriter(store, loading.append, loaded.append) as writer:
+        writer.add(BulkChunk.of([enterprise("A", "a1"), enterprise("B", "b1")]))
+        writer.add(spooled(BulkChunk.of([enterprise("C", "c1")]), store.path))
+        writer.add(BulkChunk.of([enterprise("A", "a2")]))
+        assert len(spool_files(store)) == 2  # the worker's file was appended and removed
+        assert names(store) == {}
+    assert names(store) == {"A": {"a2"}, "B": {"b1"}, "C": {"c1"}}
+    assert loading == loaded == [3, 1]
+    assert spool_files(store) == []
+
+
+def test_discard_and_an_error_write_nothing(store):
+    with BulkWriter(store) as writer:
+        writer.add(BulkChunk.of([enterprise("A", "a1")]))
+        writer.discard()
+    with pytest.raises(RuntimeError), BulkWriter(store) as writer:
+        writer.add(BulkChunk.of([enterprise("B", "b1")]))
+        raise RuntimeError("a worker failed")
+    assert names(store) == {}
+    assert spool_files(store) == []
+
+
+def test_a_load_that_fails_removes_every_spool_file(store):
+    """The first load is refused (Oxigraph cannot parse it); the second is not tried."""
+    broken = BulkChunk(["A"], f"<{enterprise_iri('A')}> <urn:p> unterminated .\n", False)
+    with pytest.raises(SyntaxError), BulkWriter(store) as writer:
+        writer.add(broken)
+        writer.add(BulkChunk.of([enterprise("A", "a2")]))
+    assert spool_files(store) == []
+    assert names(store) == {}
+
+
+def test_spool_files_left_by_a_dead_process_go_when_the_store_opens(engine, tmp_path):
+    store = Store(engine.kb, engine.instance_rules, tmp_path / "store")
+    assert store.path is not None
+    left = spooled(BulkChunk.of([enterprise("A", "a1")]), store.path).nquads
+    store.close()
+    del store
+    assert isinstance(left, Path) and left.exists()
+    Store(engine.kb, engine.instance_rules, tmp_path / "store").close()
+    assert not left.exists()
