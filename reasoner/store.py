@@ -185,11 +185,17 @@ class Store:
         reference = [g for g in kb.store.named_graphs() if isinstance(g, ox.NamedNode)]
         for name in [*reference, ox.NamedNode(GRAPH_SHAPES), ox.NamedNode(GRAPH_KB_INFERRED)]:
             self.oxigraph.remove_graph(name)
-        self.oxigraph.extend(kb.store.quads_for_pattern(None, None, None, None))
-        for f in turtle_files(shapes_dir()):
-            self.oxigraph.bulk_load(
-                path=str(f), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(GRAPH_SHAPES)
-            )
+        shapes = ox.NamedNode(GRAPH_SHAPES)
+        self.oxigraph.bulk_extend(  # one load: each costs ~20 ms however small
+            [
+                *kb.store.quads_for_pattern(None, None, None, None),
+                *(
+                    ox.Quad(t.subject, t.predicate, t.object, shapes)
+                    for f in turtle_files(shapes_dir())
+                    for t in ox.parse(path=str(f), format=ox.RdfFormat.TURTLE)
+                ),
+            ]
+        )
         quads = kb.store.quads_for_pattern(None, None, None, ox.NamedNode(GRAPH_KB))
         closure = rules.inferred((str(q.subject), str(q.predicate), str(q.object)) for q in quads)
         with self._write_lock:
