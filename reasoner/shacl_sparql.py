@@ -79,6 +79,10 @@ class ShapeQuery:
     # IRIs of the target classes and target predicates of the rule shape the query belongs to:
     # data mentioning none of them has no focus nodes. None: targets by node (always run).
     targets: frozenset[str] | None = None
+    # IRIs of classes and predicates that every violation this query finds is built on (the
+    # paths to the focus and value nodes, and what its conditions require to exist): data
+    # lacking any of them has no violation of this query.
+    requires: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,10 @@ class _Expr:
     text: str
     level: int = PRIMARY  # of its outermost operator
     total: bool = True  # never raises an error (so it needs no COALESCE to be negated)
-    negation: tuple[str, int] | None = None  # (text, level) of its negation, if not `!(text)`
+    # (text, level, requires) of its negation, if not `!(text)` (which requires nothing)
+    negation: tuple[str, int, frozenset[str]] | None = None
+    # classes and predicates the data must mention for the expression to be true
+    requires: frozenset[str] = frozenset()
 
     def operand(self, level: int) -> str:
         """The text as an operand of an operator of precedence ``level``."""
@@ -110,8 +117,8 @@ class _Expr:
 
     def __invert__(self) -> _Expr:
         """The negation (of an error: an error); ``~~e`` is ``e``."""
-        text, level = self.negation or ("!" + self.operand(PRIMARY), UNARY)
-        return _Expr(text, level, self.total, (self.text, self.level))
+        text, level, requires = self.negation or ("!" + self.operand(PRIMARY), UNARY, NOTHING)
+        return _Expr(text, level, self.total, (self.text, self.level, self.requires), requires)
 
     def filter(self) -> str:
         """The expression as a FILTER clause."""
@@ -119,10 +126,13 @@ class _Expr:
 
     def holds(self) -> _Expr:
         """True iff the expression is true, false where it is false or an error (as a FILTER)."""
-        return self if self.total else _Expr(f"COALESCE({self.text}, false)")
+        return (
+            self if self.total else _Expr(f"COALESCE({self.text}, false)", requires=self.requires)
+        )
 
 
-TRUE = _Expr("true", negation=("false", PRIMARY))
+NOTHING: frozenset[str] = frozenset()
+TRUE = _Expr("true", negation=("false", PRIMARY, NOTHING))
 FALSE = ~TRUE
 
 
@@ -130,7 +140,9 @@ def _chain(operator: str, level: int, members: list[_Expr], empty: _Expr) -> _Ex
     if len(members) < 2:
         return members[0] if members else empty
     text = f" {operator} ".join(m.operand(level) for m in members)
-    return _Expr(text, level, all(m.total for m in members))
+    needs = [m.requires for m in members]
+    requires = frozenset().union(*needs) if level == AND else frozenset.intersection(*needs)
+    return _Expr(text, level, all(m.total for m in members), requires=requires)
 
 
 def _all(members: list[_Expr]) -> _Expr:
@@ -141,8 +153,9 @@ def _any(members: list[_Expr]) -> _Expr:
     return _chain("||", OR, members, FALSE)
 
 
-def _exists(group: str) -> _Expr:
-    return _Expr(f"EXISTS {{ {group} }}")
+def _exists(group: str, requires: frozenset[str] = NOTHING) -> _Expr:
+    """``requires``: what any solution of ``group`` is built on."""
+    return _Expr(f"EXISTS {{ {group} }}", requires=requires)
 
 
 def _group(alternatives: list[str]) -> str:
@@ -160,18 +173,23 @@ class _Pattern:
     value: str | None = None  # the SPARQL variable or term reported as sh:value
     path: str | None = None  # a variable bound to the result path, when the query chooses it
     test: _Expr | None = None  # when ``text`` is just ``FILTER (test)``: the expression
+    requires: frozenset[str] = NOTHING  # as ShapeQuery.requires
 
     @classmethod
     def of_test(cls, expression: _Expr, value: str | None = None) -> _Pattern:
-        return cls(expression.filter(), value=value, test=expression)
+        return cls(expression.filter(), value=value, test=expression, requires=expression.requires)
 
     @classmethod
-    def per_value(cls, values: str, expression: _Expr, value: str) -> _Pattern:
-        """A violation per value (bound by the ``values`` pattern) for which ``expression``
-        holds; just a test when the focus node is the value (no pattern)."""
+    def per_value(
+        cls, values: str, expression: _Expr, value: str, on_path: frozenset[str] = NOTHING
+    ) -> _Pattern:
+        """A violation per value (bound by the ``values`` pattern, whose path is built on
+        ``on_path``) for which ``expression`` holds; just a test when the focus node is the
+        value (no pattern)."""
         if not values:
             return cls.of_test(expression, value=value)
-        return cls(values + expression.filter(), value=value)
+        requires = expression.requires | on_path
+        return cls(values + expression.filter(), value=value, requires=requires)
 
 
 @dataclass(frozen=True)
@@ -203,6 +221,7 @@ class ShapeCompiler:
         self.components = self._components()
         self.parameters = {p for c in self.components for p in (*c.required, *c.optional)}
         self._expanding: list[Node] = []
+        self._path_requires: dict[str, frozenset[str]] = {}  # path text -> ``required``
 
     # -- reading the shapes graph ---------------------------------------------------------------
 
@@ -268,7 +287,29 @@ class ShapeCompiler:
         solutions do not matter, as every query is DISTINCT and every nested pattern is tested
         with EXISTS (spliced SHACL-SPARQL has no aggregates, reasoner/sparql_splice.py)."""
         text = self._path(node, shape)
-        return f"({text}|{text})" if self._is_sequence(node) else text
+        text = f"({text}|{text})" if self._is_sequence(node) else text
+        self._path_requires[text] = self.required(node)
+        return text
+
+    def required(self, node: Node) -> frozenset[str]:
+        """The predicates that every pair of nodes the SHACL path connects is connected
+        through (none for a path that may have length zero)."""
+        if isinstance(node, URIRef):
+            return frozenset([str(node)])
+        if (node, RDF.first, None) in self.g:
+            return frozenset().union(*(self.required(n) for n in self._list(node)))
+        alternatives = self.g.value(node, SH.alternativePath)
+        if alternatives is not None:
+            return frozenset.intersection(*(self.required(n) for n in self._list(alternatives)))
+        inverse = self.g.value(node, SH.inversePath)
+        if inverse is not None:
+            return self.required(inverse)
+        repeated = self.g.value(node, SH.oneOrMorePath)
+        return self.required(repeated) if repeated is not None else NOTHING
+
+    def path_requires(self, path: str | None) -> frozenset[str]:
+        """``required`` of a path written by ``path_text`` (nothing for no path)."""
+        return NOTHING if path is None else self._path_requires[path]
 
     def _is_sequence(self, node: Node) -> bool:
         inverse = self.g.value(node, SH.inversePath)
@@ -345,8 +386,14 @@ class ShapeCompiler:
         return frozenset(terms)
 
     def _queries(
-        self, shape: Node, focus: Callable[[str], str], targets: frozenset[str] | None
+        self,
+        shape: Node,
+        focus: Callable[[str], str],
+        targets: frozenset[str] | None,
+        reached_by: frozenset[str] = NOTHING,
     ) -> list[ShapeQuery]:
+        """``reached_by``: what the focus pattern requires (its focus nodes are the value
+        nodes of an enclosing shape's path)."""
         out = []
         path = self.g.value(shape, SH.path)
         for pattern in self.violations(shape, "?this"):
@@ -356,15 +403,17 @@ class ShapeCompiler:
             if pattern.path is not None:
                 projection += f" ({pattern.path} AS ?path)"
             where = f"{focus('?this')}\n  {pattern.text}"
-            out.append(ShapeQuery(shape, path, self._query(projection, where), targets))
+            query = self._query(projection, where)
+            out.append(ShapeQuery(shape, path, query, targets, reached_by | pattern.requires))
         for prop in self.g.objects(shape, SH.property):
             if self.deactivated(prop):
                 continue
             if path is None:
-                out += self._queries(prop, focus, targets)
+                out += self._queries(prop, focus, targets, reached_by)
             else:
-                through = self._through(focus, self.path_text(path, shape))
-                out += self._queries(prop, through, targets)
+                text = self.path_text(path, shape)
+                through = self._through(focus, text)
+                out += self._queries(prop, through, targets, reached_by | self.path_requires(text))
         return out
 
     def _through(self, focus: Callable[[str], str], path: str) -> Callable[[str], str]:
@@ -387,21 +436,27 @@ class ShapeCompiler:
             raise CompileError(f"shape {shape}: recursive shapes cannot be compiled")
         self._expanding.append(shape)
         tests: list[_Expr] = []
-        patterns: list[str] = []
+        patterns: list[_Pattern] = []
         try:
             for p in self.violations(shape, node):
                 if p.test is not None:
                     tests.append(p.test)
                 else:
-                    patterns.append(p.text)
+                    patterns.append(p)
             path = self.g.value(shape, SH.path)
             for prop in self.g.objects(shape, SH.property):
                 if path is None:
                     tests.append(~self.conforms(prop, node))
                 else:
                     inner = self.var("n")
-                    step = f"{node} {self.path_text(path, shape)} {inner} . "
-                    patterns.append(step + (~self.conforms(prop, inner)).filter())
+                    text = self.path_text(path, shape)
+                    violation = ~self.conforms(prop, inner)
+                    patterns.append(
+                        _Pattern(
+                            f"{node} {text} {inner} . " + violation.filter(),
+                            requires=self.path_requires(text) | violation.requires,
+                        )
+                    )
         finally:
             self._expanding.pop()
         # A violation that is only a test is negated as an expression: `{ FILTER (e) }` groups
@@ -409,7 +464,9 @@ class ShapeCompiler:
         # nested sh:or/sh:not shapes grow quadratically with the store (bench/README.md).
         parts = [~t.holds() for t in tests]
         if patterns:
-            parts.append(~_exists(_group(patterns)))
+            group = _group([p.text for p in patterns])
+            requires = frozenset.intersection(*(p.requires for p in patterns))
+            parts.append(~_exists(group, requires))
         return _all(parts)
 
     def violations(self, shape: Node, focus: str) -> list[_Pattern]:
@@ -464,14 +521,15 @@ class ShapeCompiler:
         if path is None:
             raise CompileError(f"shape {shape}: a count needs sh:path")
         n = int(obj)
+        on_path = self.path_requires(path)
         if at_least:
-            return ~_exists(self._distinct(focus, path, n, test)) if n else FALSE
-        return _exists(self._distinct(focus, path, n + 1, test))
+            return ~_exists(self._distinct(focus, path, n, test), on_path) if n else FALSE
+        return _exists(self._distinct(focus, path, n + 1, test), on_path)
 
     def _value_filter(self, focus, path, condition: Callable[[str], _Expr]) -> _Pattern:
         """Every value node must satisfy ``condition``: a violation per value that does not."""
         values, v = self._values(focus, path)
-        return _Pattern.per_value(values, ~condition(v), v)
+        return _Pattern.per_value(values, ~condition(v), v, self.path_requires(path))
 
     def _qualified(self, shape, focus, path, obj) -> _Pattern:
         if self.g.value(shape, SH.qualifiedValueShapesDisjoint) == Literal(True):
@@ -554,12 +612,18 @@ class ShapeCompiler:
                     guard = f"FILTER EXISTS {{ {focus} {path} {self.var('g')} }} "
             body, projected = self._splice(shape, text, focus, terms, lists)
             value = projected.get("value", focus if path is None else None)
-            yield _Pattern(guard + body, value=value, path=projected.get("path"))
+            yield _Pattern(
+                guard + body,
+                value=value,
+                path=projected.get("path"),
+                requires=self.path_requires(path),  # the guard needs a value of the path
+            )
 
 
 def _class(c: ShapeCompiler, shape, focus, path, obj) -> _Pattern:
     cls = sparql_term(obj, shape)
-    return c._value_filter(focus, path, lambda v: _exists(f"{v} a {cls}"))
+    typed = frozenset([str(obj)]) if isinstance(obj, URIRef) else NOTHING
+    return c._value_filter(focus, path, lambda v: _exists(f"{v} a {cls}", typed))
 
 
 def _datatype(c: ShapeCompiler, shape, focus, path, obj) -> _Pattern:
@@ -582,7 +646,7 @@ def _has_value(c: ShapeCompiler, shape, focus, path, obj) -> _Pattern:
     term = sparql_term(obj, shape)
     if path is None:
         return _Pattern.of_test(~_Expr(f"sameTerm({focus}, {term})"), value=focus)
-    return _Pattern.of_test(~_exists(f"{focus} {path} {term}"))
+    return _Pattern.of_test(~_exists(f"{focus} {path} {term}", c.path_requires(path)))
 
 
 def _in(c: ShapeCompiler, shape, focus, path, obj) -> _Pattern:
@@ -614,6 +678,7 @@ def _pair_comparison(operator: str):
             f"{values}{focus} {sparql_term(obj, shape)} {other} . "
             + (~_compared(v, operator, other)).filter(),
             value=v,
+            requires=c.path_requires(path) | {str(obj)},
         )
 
     return compile_
@@ -621,7 +686,7 @@ def _pair_comparison(operator: str):
 
 def _not(c: ShapeCompiler, shape, focus, path, obj) -> _Pattern:
     values, v = c._values(focus, path)
-    return _Pattern.per_value(values, c.conforms(obj, v), v)
+    return _Pattern.per_value(values, c.conforms(obj, v), v, c.path_requires(path))
 
 
 def _node(c: ShapeCompiler, shape, focus, path, obj) -> _Pattern:
@@ -659,10 +724,12 @@ def run(
     """Every result of the compiled queries over ``store`` (the union of its graphs).
 
     ``present``: the classes and predicates the data mentions, when the caller knows them;
-    queries whose targets are all absent are skipped (their answer is empty anyway): for one
-    enterprise most sector rules are."""
+    queries whose targets are all absent, or that require an absent one, are skipped (their
+    answer is empty anyway): for one enterprise most sector rules are."""
     for q in queries:
-        if present is not None and q.targets is not None and q.targets.isdisjoint(present):
+        if present is not None and (
+            (q.targets is not None and q.targets.isdisjoint(present)) or not q.requires <= present
+        ):
             continue
         for row in store.query(q.sparql, use_default_graph_as_union=True):
             value, path = row["value"], row["path"]

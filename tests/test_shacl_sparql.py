@@ -95,6 +95,19 @@ def test_findings_carry_the_rules_messages_and_values(engine, assessed, province
     assert expected == actual, diff(expected, actual)
 
 
+@pytest.mark.parametrize("size", [1, 7, 60])
+def test_skipping_queries_on_terms_a_batch_lacks_loses_no_finding(engine, assessed, size):
+    """``Engine.assess_many`` skips the queries whose targets or required classes and
+    predicates (``ShapeQuery.requires``) a batch does not mention; every rule has a violating
+    fixture, so a wrong requirement would lose its finding here."""
+    for start in range(0, len(assessed), size):
+        batch = assessed[start : start + size]
+        checked = engine.assess_many([a.profile for a in batch], checked=True)
+        for reference, fast in zip(batch, checked, strict=True):
+            expected = {key(f) for f in reference.findings}
+            assert {key(f) for f in fast.findings} == expected, reference.credit_code
+
+
 def test_every_rule_with_a_fixture_is_compiled_and_fires(engine, province_store):
     fired = {f.rule.rule_id for f in engine.rules.validate_store(province_store)}
     with_fixtures = {case.rule_id for case in discover()}
@@ -158,6 +171,31 @@ def test_core_constructs_equal_pyshacl(small_rules, data):
     expected = {(*key(f), f.value) for f in small_rules.validate_reference(graph)}
     actual = {(*key(f), f.value) for f in small_rules.validate_store(store)}
     assert expected == actual, diff(expected, actual)
+    present = {str(p) for p in graph.predicates()} | {str(c) for c in graph.objects(None, RDF.type)}
+    skipping = {(*key(f), f.value) for f in small_rules.validate_store(store, present)}
+    assert expected == skipping, diff(expected, skipping)
+
+
+def test_what_a_path_requires():
+    """The predicates every value of a path is reached through: all steps of a sequence, those
+    common to all alternatives, none for a path that may be empty."""
+    shapes = Graph().parse(
+        data=f"""@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <{EX}> .
+        ex:s ex:seq ( [ sh:inversePath ex:a ] ex:b ) ;
+             ex:alt [ sh:alternativePath ( ( ex:a ex:b ) ( ex:a ex:c ) ) ] ;
+             ex:star [ sh:zeroOrMorePath ex:a ] ; ex:plus [ sh:oneOrMorePath ex:c ] .""",
+        format="turtle",
+    )
+    compiler = ShapeCompiler(shapes)
+
+    def path(name: str):
+        return shapes.value(URIRef(f"{EX}s"), URIRef(f"{EX}{name}"))
+
+    assert compiler.required(URIRef(f"{EX}a")) == {f"{EX}a"}
+    assert compiler.required(path("seq")) == {f"{EX}a", f"{EX}b"}
+    assert compiler.required(path("alt")) == {f"{EX}a"}
+    assert compiler.required(path("star")) == set()
+    assert compiler.required(path("plus")) == {f"{EX}c"}
 
 
 def test_unsupported_construct_fails_at_compile_time_naming_the_shape():
