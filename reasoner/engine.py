@@ -239,22 +239,24 @@ class Engine:
             format=ox.RdfFormat.N_QUADS,
             lenient=True,  # IRIs minted from validated input; skipping their checks saves 30 %
         )
+        present = mentioned(t for f in facts for t in f.data())
         findings = (
             {f.credit_code: self.rules.validate_reference(_graph(list(f.data()))) for f in facts}
             if with_pyshacl
-            else self.rules.validate_batch(store, mentioned(facts))
+            else self.rules.validate_batch(store, present)
         )
+        results = {
+            f.credit_code: list(result_triples(findings.get(f.credit_code, []))) for f in facts
+        }
         store.load(
-            "".join(
-                nq_lines(
-                    result_triples(findings.get(f.credit_code, [])), enterprise_iri(f.credit_code)
-                )
-                for f in facts
-            ),
+            "".join(nq_lines(results[f.credit_code], enterprise_iri(f.credit_code)) for f in facts),
             format=ox.RdfFormat.N_QUADS,
             lenient=True,
         )
-        reasons = {day: reasons_in_store(chosen, store, day) for day in {f.day for f in facts}}
+        present |= mentioned(t for triples in results.values() for t in triples)
+        reasons = {
+            day: reasons_in_store(chosen, store, day, present) for day in {f.day for f in facts}
+        }
         out = []
         for f in facts:
             enterprise = str(enterprise_iri(f.credit_code))
@@ -316,14 +318,14 @@ def batches(codes: Sequence[str], size: int | None = None) -> list[list[int]]:
     return out
 
 
-def mentioned(facts: Iterable[EnterpriseFacts]) -> set[str]:
-    """The classes and predicates the enterprises' data mentions (``shacl_sparql.run``)."""
+def mentioned(triples: Iterable[Triple]) -> set[str]:
+    """The classes and predicates the triples mention (``shacl_sparql.run`` and
+    ``reasons_in_store`` skip what needs others)."""
     out: set[str] = set()
-    for f in facts:
-        for _, p, o in f.data():
-            out.add(p)
-            if p == RDF_TYPE:
-                out.add(o)
+    for _, p, o in triples:
+        out.add(p)
+        if p == RDF_TYPE:
+            out.add(o)
     return {iri_value(t) for t in out}
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import XSD
+from rdflib.namespace import RDF, XSD
 from rdflib.plugins.sparql import prepareQuery
 
 from .kb import KnowledgeBase
@@ -55,6 +55,12 @@ class RiskRule:
         """The query prepared by rdflib, for the reference evaluation (``assess_risk``):
         prepared on first use, since preparing every rule takes over a second at start-up."""
         return prepareQuery(self.sparql)
+
+    @cached_property
+    def requires(self) -> frozenset[str]:
+        """The classes and predicates every match of the rule is built on: an enterprise
+        whose graph lacks one of them cannot match (``reasons_in_store`` skips the rule)."""
+        return required_terms(self.query.algebra)
 
 
 @dataclass(frozen=True)
@@ -217,6 +223,37 @@ def per_enterprise_graph(query: str) -> str:
     )
 
 
+# Algebra nodes whose solutions are solutions of their pattern ``p`` (an aggregate without GROUP
+# BY has a solution even for no match, so Group and AggregateJoin are not among them).
+_PASS_THROUGH = {
+    "SelectQuery", "Project", "Filter", "Extend", "Distinct", "Reduced", "Slice", "OrderBy",
+    "Graph", "ToMultiSet",
+}  # fmt: skip
+
+
+def required_terms(node: Any) -> frozenset[str]:
+    """The predicates (and classes of ``a`` patterns) of the triple patterns that every
+    solution of an rdflib algebra expression matches; nothing where that is not known."""
+    name = getattr(node, "name", None)
+    if name == "BGP":
+        out = set()
+        for _, p, o in node.triples:
+            if isinstance(p, URIRef):
+                out.add(str(p))
+                if p == RDF.type and isinstance(o, URIRef):
+                    out.add(str(o))
+        return frozenset(out)
+    if name == "Join":
+        return required_terms(node.p1) | required_terms(node.p2)
+    if name in ("LeftJoin", "Minus"):
+        return required_terms(node.p1)
+    if name == "Union":
+        return required_terms(node.p1) & required_terms(node.p2)
+    if name in _PASS_THROUGH:
+        return required_terms(node.p)
+    return frozenset()
+
+
 def time_bindings(as_of: dt.date) -> dict[str, tuple[str, str]]:
     """The values of ``?asOf`` and ``?since`` (lexical form, datatype) for a rule run."""
     return {
@@ -225,15 +262,21 @@ def time_bindings(as_of: dt.date) -> dict[str, tuple[str, str]]:
     }
 
 
-def reasons_in_store(policy: Policy, store: ox.Store, as_of: dt.date) -> dict[str, list[Reason]]:
+def reasons_in_store(
+    policy: Policy, store: ox.Store, as_of: dt.date, present: set[str] | None = None
+) -> dict[str, list[Reason]]:
     """Every rule of ``policy`` over every enterprise graph of ``store``: reasons by enterprise
-    IRI (the batch path; ``assess_risk`` is the same over one rdflib graph)."""
+    IRI (the batch path; ``assess_risk`` is the same over one rdflib graph). ``present``: the
+    classes and predicates the store mentions, when the caller knows them; a rule that requires
+    another is skipped."""
     values = {
         name: str(ox.Literal(value, datatype=ox.NamedNode(datatype)))
         for name, (value, datatype) in time_bindings(as_of).items()
     }
     found: dict[str, dict[str, tuple[set, set]]] = {}
     for rule in policy.rules:
+        if present is not None and not rule.requires <= present:
+            continue
         query = TIME_VARIABLE.sub(lambda m: values[m["name"]], rule.store_query)
         for row in store.query(query):
             because, fact = row["because"], row["fact"]

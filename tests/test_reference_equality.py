@@ -102,6 +102,19 @@ def test_generated_province_equal(province):
     assert_same(*province)
 
 
+@pytest.mark.parametrize("size", [1, 5])
+def test_generated_province_in_small_batches_equal(engine, province, size):
+    """Small batches mention few classes and predicates, so the compiled queries and risk
+    rules that need others are skipped (``ShapeQuery.requires``, ``RiskRule.requires``); the
+    results must not change."""
+    _, reference = province
+    profiles = [a.profile for a in reference]
+    fast = [
+        a for i in range(0, len(profiles), size) for a in engine.assess_many(profiles[i : i + size])
+    ]
+    assert_same(fast, reference)
+
+
 def test_generated_province_exercises_every_compared_part(province):
     """The equality above is not vacuous: the province has findings of many rules, data
     gaps, major hazard sources, graded accidents, every risk level and both classes."""

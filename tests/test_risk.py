@@ -3,8 +3,9 @@
 import re
 
 import pytest
+from rdflib.plugins.sparql import prepareQuery
 
-from safetykg.reasoner.risk import PolicyError
+from safetykg.reasoner.risk import PolicyError, required_terms
 
 
 def risk(checker, profile, **kw):
@@ -142,3 +143,22 @@ def test_a_single_check_still_refuses_an_invalid_profile(checker):
 
     with pytest.raises(InputError, match="credit_code"):
         checker.check(minimal(credit_code="not a code"))
+
+
+@pytest.mark.parametrize(
+    ("where", "required"),
+    [
+        ("?e ex:a ?x . ?x a ex:C", {"a", "C", "type"}),
+        ("?e ex:a ?x OPTIONAL { ?x ex:b ?y }", {"a"}),
+        ("{ ?e ex:a ?x } UNION { ?e ex:a ?x . ?x ex:b ?y }", {"a"}),
+        ("?e ex:a ?x MINUS { ?x ex:b ?y } FILTER NOT EXISTS { ?x ex:c ?z }", {"a"}),
+        ("?e ex:a/ex:b ?x . ?e ?p ?o", set()),
+        ("{ SELECT (COUNT(?x) AS ?n) WHERE { ?e ex:a ?x } }", set()),
+    ],
+)
+def test_what_a_risk_rule_requires(where, required):
+    """What every match needs: not what is optional, absent, or in only one alternative, and
+    nothing under an aggregate (it has a row without any match)."""
+    query = prepareQuery(f"PREFIX ex: <http://example.org/> SELECT * WHERE {{ {where} }}")
+    names = {term.rsplit("/", 1)[-1].rsplit("#", 1)[-1] for term in required_terms(query.algebra)}
+    assert names == required
