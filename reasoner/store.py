@@ -255,25 +255,45 @@ class Store:
         A bulk load is not a transaction, so the credit codes are written to a journal first,
         with which of their graphs the load replaces, and removed after: a store opened with a
         journal left over (the process died in between) drops those graphs, so none is ever
-        half written, and an interrupted assessment never touches submitted data."""
+        half written, and an interrupted assessment never touches submitted data. The three
+        steps are ``bulk_begin``, ``bulk_load`` and ``bulk_end`` (reasoner/bulk_writer.py
+        begins an assessment's enterprises as their chunks arrive)."""
         if not chunk.codes:
             return
+        self.bulk_begin(chunk.codes, chunk.keep_asserted)
+        self.bulk_load(chunk.nquads)
+        self.bulk_end(chunk.codes)
+
+    def bulk_begin(self, codes: Sequence[str], keep_asserted: bool) -> None:
+        """Journal ``codes`` (added to the journal of a bulk write begun already, which must
+        replace the same graphs) and drop the graphs of theirs that the load replaces."""
+        if not codes:
+            return
         assert self.path is not None, "bulk writes are for stores on disk"
-        graphs = [replaced_graphs(code, chunk.keep_asserted) for code in chunk.codes]
+        graphs = [replaced_graphs(code, keep_asserted) for code in codes]
         # One look-up per enterprise, of the first graph: without it there are no others.
         stored = [g for g in graphs if self.oxigraph.contains_named_graph(_node(g[0]))]
-        mode = INFERRED_ONLY if chunk.keep_asserted else ALL_GRAPHS
+        mode = INFERRED_ONLY if keep_asserted else ALL_GRAPHS
         with self._write_lock:
-            self._journal.write_text("\n".join([mode, *chunk.codes]), encoding="utf-8")
+            begun = self._journal.exists()
+            with self._journal.open("a", encoding="utf-8") as journal:
+                journal.write("\n".join(["", *codes] if begun else [mode, *codes]))
             for names in stored:  # twice as fast as DROP GRAPH updates; the journal guards
                 for name in names:
                     self.oxigraph.remove_graph(_node(name))
-            text = chunk.nquads
-            source = {"path": str(text)} if isinstance(text, Path) else {"input": text}
+
+    def bulk_load(self, nquads: str | Path) -> None:
+        """Load N-Quads text (or a file of it) of enterprises ``bulk_begin`` began."""
+        source = {"path": str(nquads)} if isinstance(nquads, Path) else {"input": nquads}
+        with self._write_lock:
             # lenient: skips IRI validation; every IRI here was minted from validated input
             self.oxigraph.bulk_load(**source, format=ox.RdfFormat.N_QUADS, lenient=True)
-            self._journal.unlink()
-            self._count(chunk.codes)
+
+    def bulk_end(self, codes: Sequence[str]) -> None:
+        """The bulk write of ``codes`` is complete: the journal goes."""
+        with self._write_lock:
+            self._journal.unlink(missing_ok=True)
+            self._count(codes)
 
     @property
     def _journal(self) -> Path:

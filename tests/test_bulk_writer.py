@@ -7,11 +7,22 @@ import pytest
 from safetykg.reasoner.bulk_writer import BulkWriter, spooled
 from safetykg.reasoner.engine import Engine
 from safetykg.reasoner.store import BulkChunk, Store, StoredEnterprise
-from safetykg.reasoner.vocab import SK, enterprise_iri
+from safetykg.reasoner.vocab import SK, enterprise_iri, inferred_graph_iri
 
 
 def enterprise(code: str, name: str) -> StoredEnterprise:
     return StoredEnterprise(code, f'<{enterprise_iri(code)}> <{SK.name}> "{name}" .\n', None, "{}")
+
+
+def assessment(code: str, level: str) -> StoredEnterprise:
+    """Only an inferred graph (as ``safetykg assess`` writes), saying ``level``."""
+    return StoredEnterprise(
+        code, "", f'<{enterprise_iri(code)}> <{SK.riskLevel}> "{level}" .\n', ""
+    )
+
+
+def levels(store: Store, code: str) -> set[str]:
+    return {t[2].strip('"') for t in store.triples(str(inferred_graph_iri(code)))}
 
 
 def names(store: Store) -> dict[str, set[str]]:
@@ -81,3 +92,40 @@ def test_spool_files_left_by_a_dead_process_go_when_the_store_opens(engine, tmp_
     assert isinstance(left, Path) and left.exists()
     Store(engine.kb, engine.instance_rules, tmp_path / "store").close()
     assert not left.exists()
+
+
+def test_an_assessment_drops_old_inferred_graphs_as_chunks_arrive_an_import_waits(store):
+    """Assessment chunks are begun at once (journaled, old inferred graphs dropped) and the
+    later version of a code seen twice wins; import chunks touch nothing before the load."""
+    assert store.path is not None
+    journal = store.path.parent / f"{store.path.name}.bulk-journal"
+    store.bulk_write(BulkChunk.of([enterprise("A", "a1"), assessment("A", "old")]))
+    with BulkWriter(store) as writer:
+        writer.add(BulkChunk.of([enterprise("A", "a2")]))
+        assert names(store) == {"A": {"a1"}} and not journal.exists()
+    assert names(store) == {"A": {"a2"}}
+    store.bulk_write(BulkChunk.of([assessment("A", "old")], keep_asserted=True))
+    with BulkWriter(store) as writer:
+        writer.add(BulkChunk.of([assessment("A", "new")], keep_asserted=True))
+        assert levels(store, "A") == set() and "A" in journal.read_text(encoding="utf-8")
+        writer.add(BulkChunk.of([assessment("A", "newer")], keep_asserted=True))
+    assert levels(store, "A") == {"newer"} and not journal.exists()
+    assert names(store) == {"A": {"a2"}}  # the submitted data is untouched
+
+
+def test_an_assessment_that_fails_leaves_its_journal_for_the_next_opening(engine, tmp_path):
+    store = Store(engine.kb, engine.instance_rules, tmp_path / "store")
+    store.bulk_write(BulkChunk.of([enterprise("A", "a1"), assessment("A", "old")]))
+    with pytest.raises(RuntimeError), BulkWriter(store) as writer:
+        writer.add(BulkChunk.of([assessment("A", "new")], keep_asserted=True))
+        raise RuntimeError("a worker failed")
+    store.close()
+    del store, writer  # the writer holds the store, and RocksDB's lock with it
+    store = Store(engine.kb, engine.instance_rules, tmp_path / "store")
+    try:
+        assert store.interrupted is not None and store.interrupted.codes == ["A"]
+        assert store.interrupted.inferred_only
+        assert levels(store, "A") == set() and names(store) == {"A": {"a1"}}
+        assert spool_files(store) == []
+    finally:
+        store.close()
