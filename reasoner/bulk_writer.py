@@ -62,9 +62,10 @@ class BulkWriter:
 
     An assessment's chunks replace only inferred graphs: their enterprises are begun as the
     chunks arrive (journaled, their old inferred graphs dropped: ~2 ms each, which this
-    process does while the workers assess, instead of on one core after them). An import
-    touches nothing stored until every chunk is ready, so that ``--strict`` or a failure
-    leaves the stored enterprises as they were."""
+    process does while the workers assess, instead of on one core after them); after a
+    failure their journal stays, and the next opening of the store drops what was begun and
+    says so. An import touches nothing stored until every chunk is ready, so that ``--strict``
+    or a failure leaves the stored enterprises as they were."""
 
     def __init__(
         self, store: Store, loading: Counted | None = None, loaded: Counted | None = None
