@@ -69,17 +69,22 @@ def progress_bar(what: str, total: int | None) -> Iterator[BulkProgress]:
     columns = (*Progress.get_default_columns()[:2], BarColumn(), MofNCompleteColumn())
     with Progress(*columns, TimeElapsedColumn(), console=err, transient=False) as bar:
         task = bar.add_task(what, total=total)
-        store: list[TaskID] = []
+        store: TaskID | None = None
+        to_store = 0
 
         def loading(n: int) -> None:
-            if store:
-                bar.update(store[0], total=(bar.tasks[store[0]].total or 0) + n)
+            nonlocal store, to_store
+            to_store += n
+            if store is None:
+                store = bar.add_task("store", total=to_store)
             else:
-                store.append(bar.add_task("store", total=n))
+                bar.update(store, total=to_store)
 
-        yield BulkProgress(
-            lambda n: bar.advance(task, n), loading, lambda n: bar.advance(store[0], n)
-        )
+        def loaded(n: int) -> None:
+            assert store is not None
+            bar.advance(store, n)
+
+        yield BulkProgress(lambda n: bar.advance(task, n), loading, loaded)
 
 
 def _who() -> Principal:
