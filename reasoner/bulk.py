@@ -128,7 +128,11 @@ def _numbered_lines(path: Path) -> Iterator[tuple[int, str]]:
                 yield number, line
 
 
-def _import_chunk(job: tuple[list[tuple[int, str]], Path]) -> tuple[BulkChunk, list[LineProblem]]:
+def _import_chunk(
+    job: tuple[list[tuple[int, str]], Path],
+) -> tuple[BulkChunk, list[LineProblem], int]:
+    """The chunk's enterprises, its bad lines, and how many lines it read (a credit code given
+    twice in one chunk is one enterprise)."""
     assert _engine is not None
     lines, store = job
     records: dict[str, StoredEnterprise] = {}
@@ -152,7 +156,7 @@ def _import_chunk(job: tuple[list[tuple[int, str]], Path]) -> tuple[BulkChunk, l
         records[code] = StoredEnterprise(
             code, nt_lines(_engine.mapper.triples(document)), None, line.strip()
         )
-    return spooled(BulkChunk.of(list(records.values())), store), problems
+    return spooled(BulkChunk.of(list(records.values())), store), problems, len(lines)
 
 
 def import_jsonl(
@@ -170,12 +174,12 @@ def import_jsonl(
     with BulkWriter(store, progress.loading, progress.loaded) as writer:
         jobs = ((chunk, writer.path) for chunk in _chunks(_numbered_lines(path)))
         work = _map_chunks(engine, _import_chunk, jobs, workers)
-        for chunk, problems in work:
+        for chunk, problems, lines in work:
             result.skipped += problems
             result.imported += len(chunk.codes)
             result.codes += chunk.codes
             writer.add(chunk)
-            progress.prepared(len(chunk.codes) + len(problems))
+            progress.prepared(lines)
         if strict and result.skipped:
             writer.discard()
             result.imported, result.codes = 0, []
