@@ -24,7 +24,7 @@ skipped. pySHACL 0.40 is the reference, and the compiled queries reproduce its c
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import combinations, count
 
 import pyoxigraph as ox
@@ -33,6 +33,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
+from .query_templates import MEMBER, Template, merged, template
 from .sparql_splice import SpliceError, inline_lists, parse_select, substitute
 from .terms import to_rdflib
 
@@ -83,6 +84,8 @@ class ShapeQuery:
     # paths to the focus and value nodes, and what its conditions require to exist): data
     # lacking any of them has no violation of this query.
     requires: frozenset[str] = frozenset()
+    # the query with its constants as variables: queries of one template run as one (``run``)
+    template: Template | None = None
 
 
 @dataclass(frozen=True)
@@ -370,7 +373,7 @@ class ShapeCompiler:
                 continue
             focus = lambda this, s=shape: self.target_pattern(s, this)  # noqa: E731
             queries += self._queries(shape, focus, self.target_terms(shape))
-        return queries
+        return with_templates(queries)
 
     def target_terms(self, shape: Node) -> frozenset[str] | None:
         """What ``ShapeQuery.targets`` says of the queries of ``shape``."""
@@ -718,6 +721,27 @@ CORE: dict[URIRef, Callable[..., _Pattern]] = {
 }  # fmt: skip
 
 
+def with_templates(queries: list[ShapeQuery]) -> list[ShapeQuery]:
+    """The queries with their templates (reasoner/query_templates.py), kept only where the
+    query merging all the queries of a template parses."""
+    found = [template(q.sparql) for q in queries]
+    rows: dict[str, list[tuple[str, ...]]] = {}
+    for t in found:
+        if t is not None:
+            rows.setdefault(t.text, []).append(t.constants)
+    parsed = set()
+    for text, constants in rows.items():
+        try:
+            ox.Store().query(merged(text, constants))
+        except SyntaxError:
+            continue
+        parsed.add(text)
+    return [
+        replace(q, template=t if t is not None and t.text in parsed else None)
+        for q, t in zip(queries, found, strict=True)
+    ]
+
+
 def run(
     store: ox.Store, queries: list[ShapeQuery], present: set[str] | None = None
 ) -> Iterator[ShapeResult]:
@@ -725,13 +749,19 @@ def run(
 
     ``present``: the classes and predicates the data mentions, when the caller knows them;
     queries whose targets are all absent, or that require an absent one, are skipped (their
-    answer is empty anyway): for one enterprise most sector rules are."""
-    for q in queries:
-        if present is not None and (
+    answer is empty anyway): for one enterprise most sector rules are. The queries that are
+    left and share a template run as one."""
+    chosen = [
+        q
+        for q in queries
+        if present is None
+        or not (
             (q.targets is not None and q.targets.isdisjoint(present)) or not q.requires <= present
-        ):
-            continue
-        for row in store.query(q.sparql, use_default_graph_as_union=True):
+        )
+    ]
+    for sparql, members in _merged(chosen):
+        for row in store.query(sparql, use_default_graph_as_union=True):
+            q = members[int(row[MEMBER].value)] if len(members) > 1 else members[0]
             value, path = row["value"], row["path"]
             yield ShapeResult(
                 source=q.source,
@@ -739,3 +769,16 @@ def run(
                 path=to_rdflib(path) if path is not None else q.path,
                 value=to_rdflib(value) if value is not None else None,
             )
+
+
+def _merged(queries: list[ShapeQuery]) -> Iterator[tuple[str, list[ShapeQuery]]]:
+    """(query, the compiled queries it answers for): one per template, in order."""
+    groups: dict[object, list[ShapeQuery]] = {}
+    for q in queries:
+        groups.setdefault(q.template.text if q.template else id(q), []).append(q)
+    for members in groups.values():
+        first = members[0].template
+        if len(members) == 1 or first is None:
+            yield members[0].sparql, members
+        else:
+            yield merged(first.text, [m.template.constants for m in members if m.template]), members
