@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from rdflib import Literal, URIRef
@@ -46,7 +47,7 @@ class Derivation:
     def node(self, *parts: str | int) -> URIRef:
         return URIRef("/".join([str(ENT[self.credit_code]), *map(str, parts)]))
 
-    @property
+    @cached_property
     def enterprise(self) -> URIRef:
         return ENT[self.credit_code]
 

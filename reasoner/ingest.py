@@ -110,7 +110,7 @@ def json_literal(value: Any, datatype: str | None) -> str:
     if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
         return nt_literal(str(int(value)), XSD_INTEGER)
     if isinstance(value, float):
-        return nt_literal(str(Literal(value, datatype=XSD.double)), XSD_DOUBLE)
+        return nt_literal(repr(value), XSD_DOUBLE)  # rdflib's lexical form of a double
     return nt_literal(value)
 
 

@@ -1,5 +1,7 @@
 """Namespaces and fixed IRIs shared by every part of SafetyKG (see docs/architecture.md)."""
 
+from functools import lru_cache
+
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SH, SKOS, XSD
 
@@ -36,7 +38,10 @@ PREFIXES = {
 }
 
 
+@lru_cache(maxsize=4096)
 def enterprise_iri(credit_code: str) -> URIRef:
+    """Cached: a check or a bulk chunk asks for the IRI of one enterprise many times, and
+    building a URIRef validates the IRI."""
     return ENT[credit_code]
 
 

@@ -6,12 +6,14 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rdflib import BNode, Graph, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
+from rdflib.namespace import XSD
 
-from safetykg.reasoner.ingest import InputError
+from safetykg.reasoner.ingest import InputError, json_literal
 from safetykg.reasoner.inputs import parse_bytes
 from safetykg.reasoner.resources import context_path
+from safetykg.reasoner.terms import nt
 from safetykg.reasoner.vocab import ENT, SK, SKC
 
 from .profiles import profiles
@@ -284,3 +286,10 @@ def test_the_compiled_schema_check_agrees_with_jsonschema(engine, profile, data)
         validator = engine.validator
         expected = not any(True for _ in validator._validator.iter_errors(document))
         assert validator._valid_by_schema(document) == expected, document
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False).filter(lambda x: not x.is_integer()))
+def test_a_json_number_with_a_fraction_is_the_double_rdflib_writes(value):
+    """The fast path writes the lexical form itself; it must be the one rdflib's JSON-LD
+    mapping (the reference path) gives, or the two would store different literals."""
+    assert json_literal(value, None) == nt(Literal(value, datatype=XSD.double))
