@@ -12,6 +12,7 @@ from concurrent.futures import CancelledError, ThreadPoolExecutor
 import httpx
 import pytest
 
+from safetykg.api.routes_check import INLINE_DOCUMENTS
 from safetykg.reasoner.check_batcher import BatchSettings, CheckBatcher
 from safetykg.reasoner.generate import generate
 
@@ -182,8 +183,9 @@ def server(tmp_path_factory):
 
 
 def requests_to_send(kb) -> list[dict]:
-    """Valid profiles, two versions of one enterprise, an array, other dates and policies,
-    and documents that must be refused: each as the keyword arguments of one POST /check."""
+    """Valid profiles, two versions of one enterprise, arrays (longer ones than the route
+    validates on its event loop among them), other dates and policies, and documents that
+    must be refused: each as the keyword arguments of one POST /check."""
     profiles = generate(kb, 10, seed=23)
     changed = another_version(profiles[0])
     bad_code = {**copy.deepcopy(profiles[1]), "credit_code": "91330106MA0000000X"}
@@ -200,9 +202,12 @@ def requests_to_send(kb) -> list[dict]:
         {"json": bad_region},
         {"json": missing},
         {"json": [profiles[8], bad_code]},
+        {"json": [*profiles, changed]},  # validated in the thread pool
+        {"json": [*profiles[:9], bad_code, profiles[9]]},
         {"json": profiles[9], "params": {"policy": "no-such-policy"}},
         {"content": b"{not json", "headers": {"Content-Type": "application/json"}},
     ]
+    assert len(profiles) + 1 > INLINE_DOCUMENTS
     return out
 
 
