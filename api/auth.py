@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from safetykg.reasoner.tokens import Principal
 
@@ -36,19 +37,21 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 _bearer = HTTPBearer(auto_error=False, description="An API token: `safetykg token create`")
 
 
-def principal(
+async def principal(
     request: Request,
+    svc: Services = Depends(services),  # noqa: B008
     credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),  # noqa: B008
 ) -> Principal:
-    """The caller; anonymous callers are viewers only when reads are public."""
-    svc: Services = services(request)
+    """The caller; anonymous callers are viewers only when reads are public. A coroutine (see
+    ``services``); only a token's look-up, which reads the token database, goes to the thread
+    pool."""
     if credentials is None:
         if request.headers.get("authorization"):
             raise _unauthorised("the Authorization header must read 'Bearer <token>'")
         if svc.config.reads_are_public:
             return ANONYMOUS
         raise _unauthorised("this service needs an API token (Authorization: Bearer <token>)")
-    who = svc.tokens.authenticate(credentials.credentials)
+    who = await run_in_threadpool(svc.tokens.authenticate, credentials.credentials)
     if who is None:
         raise _unauthorised("the API token is unknown or revoked")
     return who
@@ -65,7 +68,7 @@ def allowed(who: Principal, permission: str) -> bool:
 def require(permission: str) -> Callable[..., Principal]:
     """A dependency that lets a request through only with ``permission``."""
 
-    def check(who: Principal = Depends(principal)) -> Principal:  # noqa: B008
+    async def check(who: Principal = Depends(principal)) -> Principal:  # noqa: B008
         if not allowed(who, permission):
             if who is ANONYMOUS:
                 raise _unauthorised(f"{permission} needs an API token with a role that allows it")

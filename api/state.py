@@ -122,5 +122,7 @@ class Services:
             shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
-def services(request: Request) -> Services:
+async def services(request: Request) -> Services:
+    """The route dependency. A coroutine: FastAPI runs a plain function dependency in its
+    thread pool, and each such hand-off cost ~0.1 ms of a check's ~2.3 ms."""
     return request.app.state.services
