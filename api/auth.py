@@ -7,7 +7,7 @@ including SPARQL Update and reading the audit log.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -65,7 +65,7 @@ def allowed(who: Principal, permission: str) -> bool:
     return who.role in PERMISSIONS[permission]
 
 
-def require(permission: str) -> Callable[..., Principal]:
+def require(permission: str) -> Callable[..., Awaitable[Principal]]:
     """A dependency that lets a request through only with ``permission``."""
 
     async def check(who: Principal = Depends(principal)) -> Principal:  # noqa: B008

@@ -733,7 +733,7 @@ def with_templates(queries: list[ShapeQuery]) -> list[ShapeQuery]:
     for text, constants in rows.items():
         try:
             ox.Store().query(merged(text, constants))
-        except SyntaxError:
+        except (SyntaxError, ValueError):  # ValueError: not SELECT DISTINCT … WHERE { … }
             continue
         parsed.add(text)
     return [
@@ -777,8 +777,8 @@ def _merged(queries: list[ShapeQuery]) -> Iterator[tuple[str, list[ShapeQuery]]]
     for q in queries:
         groups.setdefault(q.template.text if q.template else id(q), []).append(q)
     for members in groups.values():
-        first = members[0].template
-        if len(members) == 1 or first is None:
-            yield members[0].sparql, members
+        templates = [m.template for m in members if m.template is not None]
+        if len(templates) > 1 and len(templates) == len(members):
+            yield merged(templates[0].text, [t.constants for t in templates]), members
         else:
-            yield merged(first.text, [m.template.constants for m in members if m.template]), members
+            yield from ((m.sparql, [m]) for m in members)
