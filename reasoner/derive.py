@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
 from typing import Any
 
 from rdflib import Literal, URIRef
@@ -19,7 +18,7 @@ from rdflib.namespace import RDF, XSD
 
 from .gb18218 import Holding, UnitResult, assess_unit, group_units
 from .kb import AccidentGrade, IndustryClass, KnowledgeBase, Region
-from .vocab import ENT, REGION, SK
+from .vocab import REGION, SK, enterprise_iri
 
 Triple = tuple
 
@@ -45,11 +44,11 @@ class Derivation:
     reference_triples: set[Triple] = field(default_factory=set)
 
     def node(self, *parts: str | int) -> URIRef:
-        return URIRef("/".join([str(ENT[self.credit_code]), *map(str, parts)]))
+        return URIRef("/".join([str(self.enterprise), *map(str, parts)]))
 
-    @cached_property
+    @property
     def enterprise(self) -> URIRef:
-        return ENT[self.credit_code]
+        return enterprise_iri(self.credit_code)
 
     @property
     def major_units(self) -> list[UnitResult]:

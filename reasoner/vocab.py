@@ -46,12 +46,12 @@ def enterprise_iri(credit_code: str) -> URIRef:
 
 
 def inferred_graph_iri(credit_code: str) -> URIRef:
-    return URIRef(f"{ENT[credit_code]}/inferred")
+    return URIRef(f"{enterprise_iri(credit_code)}/inferred")
 
 
 def source_graph_iri(credit_code: str) -> URIRef:
     """The graph holding the enterprise's submitted document (``sk:sourceDocument``)."""
-    return URIRef(f"{ENT[credit_code]}/source")
+    return URIRef(f"{enterprise_iri(credit_code)}/source")
 
 
 def bind_prefixes(graph) -> None:
