@@ -94,9 +94,9 @@ class BulkWriter:
         last.seen.update(chunk.codes)
         if chunk.keep_asserted:
             fresh = [code for code in chunk.codes if code not in self._begun]
+            last.begin += [code for code in chunk.codes if code in self._begun]  # seen before
             self.store.bulk_begin(fresh, keep_asserted=True)
             self._begun.update(fresh)
-            last.begin += [code for code in chunk.codes if code not in fresh]  # seen before
         else:
             last.begin += chunk.codes
 
