@@ -27,10 +27,12 @@ class RuleEntry:
         return asdict(self)
 
 
+TARGET_KINDS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+
+
 def targets(shapes: Graph, shape: URIRef) -> list[tuple[URIRef, URIRef]]:
     """The shape's target declarations as (kind, value) pairs: sh:targetClass etc."""
-    kinds = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
-    return [(k, v) for k in kinds for v in shapes.objects(shape, k)]
+    return [(k, v) for k in TARGET_KINDS for v in shapes.objects(shape, k)]
 
 
 def targeted_nodes(shapes: Graph, shape: URIRef, data: Graph) -> set:

@@ -26,7 +26,14 @@ from .rule_packs import Pack, Problem, rule_ids_in
 from .validate import RuleSet, messages
 from .vocab import SK
 
-RULE_ANNOTATIONS = {SK.ruleId, SK.clause, SK.confidence, SK.resultKind, SK.inspectionHint}
+RULE_ANNOTATIONS = {
+    SK.ruleId,
+    SK.clause,
+    SK.confidence,
+    SK.resultKind,
+    SK.inspectionHint,
+    SK.appliesWhen,
+}
 SK_DECLARED = """SELECT DISTINCT ?s WHERE { ?s a ?type .
     FILTER (STRSTARTS(STR(?s), "https://w3id.org/safetykg/def#")) }"""
 
@@ -123,6 +130,7 @@ class Linter:
         for f in self.in_force:
             context.parse(f, format="turtle")
         self.parameters = self._parameters(context)
+        self.node_shapes = set(context.subjects(RDF.type, SH.NodeShape))
 
     @staticmethod
     def _parameters(graph: Graph) -> set[URIRef]:
@@ -240,6 +248,14 @@ class Linter:
         elsewhere = defined.get(rule.rule_id)
         if elsewhere is not None and Path(elsewhere).resolve() != path.resolve():
             out.append(f"rule id already defined in {elsewhere}")
+        for scope in graph.objects(rule.shape, SK.appliesWhen):
+            if not isinstance(scope, URIRef):
+                out.append("sk:appliesWhen must name a node shape (an IRI)")
+            elif scope not in self.node_shapes and (scope, RDF.type, SH.NodeShape) not in graph:
+                out.append(
+                    f"sk:appliesWhen {where.names(scope)[0]} is not a node shape of this file "
+                    "or of the rules in force"
+                )
         if not rule.is_gap:
             out += _fixture_problems(path, rule.rule_id)
         return out

@@ -8,6 +8,7 @@ import sys
 from importlib.resources import files
 
 from safetykg.reasoner.checklist import checklist
+from safetykg.reasoner.generate import generate
 
 DEMO = json.loads(files("safetykg").joinpath("demo/enterprises.json").read_text(encoding="utf-8"))
 
@@ -28,6 +29,35 @@ def test_only_rules_that_target_the_enterprise_apply(checker):
     assert "MEM10-11-1" in ids and "MEM10-3-1" in ids
     assert not any(i.startswith("MEM10-12") or i.startswith("MEM10-13") for i in ids)
     assert ids.index("MEM10-3-2") < ids.index("MEM10-11-1") < ids.index("MEM10-11-10")
+
+
+def ids_for(checker, profile) -> set[str]:
+    return {i.rule_id for i in checklist(checker.engine, profile, "en")}
+
+
+def demo(code: str) -> dict:
+    return next(p for p in DEMO if p["credit_code"] == code)
+
+
+def test_a_rule_with_a_scope_is_listed_only_where_the_enterprise_is_in_it(checker):
+    """sk:appliesWhen: the rules on every enterprise's safety management that bind only some
+    enterprises (metal smelters, 第一款 units, the 100-employee line of Art. 24)."""
+    smelter = ids_for(checker, demo("91440306MA0000003H"))  # steel, 1,200 employees
+    wood = ids_for(checker, demo("91330783MA0000004Y"))  # 45 employees
+    cement = ids_for(checker, demo("91140105MA00000071"))  # 410 employees
+    assert {"MEM10-3-3", "WSL-24-1"} <= smelter
+    assert not {"WSL-24-1-DG", "WSL-24-2", "WSL-24-3"} & smelter
+    assert "WSL-24-3" in wood and not {"MEM10-3-3", "WSL-24-1", "WSL-24-2"} & wood
+    assert "WSL-24-2" in cement and not {"MEM10-3-3", "WSL-24-1", "WSL-24-3"} & cement
+    assert {"MEM10-3-1", "MEM10-3-2"} <= smelter & wood & cement  # unscoped: on every list
+
+
+def test_every_rule_a_check_reports_is_on_the_checklist(checker):
+    """A scope never hides a rule the enterprise violates or lacks data for."""
+    for profile in generate(checker.engine.kb, 40, seed=5):
+        report = checker.check(profile).report
+        reported = {f["rule"] for f in report["violations"] + report["data_gaps"]}
+        assert reported <= ids_for(checker, profile), profile["credit_code"]
 
 
 def test_command_by_credit_code_and_unknown_code():

@@ -138,6 +138,11 @@ BREAKAGES = {
     ),
     "dangling clause": ("kb:MEM10-11-3", "kb:MEM10-11-99", "kb:MEM10-11-99 is not a regulation"),
     "taken id": ('"HZ-1"', '"MEM10-11-3"', "rule id already defined"),
+    "dangling scope": (
+        "sh:targetClass",
+        "sk:appliesWhen shp:NoSuchScope ;\n    sh:targetClass",
+        "sk:appliesWhen shp:NoSuchScope is not a node shape",
+    ),
 }
 
 
