@@ -78,7 +78,7 @@ class AssessedEnterprise:
     policy: Policy = field(repr=False)
     as_of: dt.date = dt.date.min
     standardization_grade: int = 0
-    types: frozenset[str] = frozenset()
+    types: frozenset[str] = frozenset()  # those of its classes its policy's frequency rules name
 
     @classmethod
     def from_result(cls, result: CheckResult) -> AssessedEnterprise:
@@ -131,7 +131,7 @@ class AssessedEnterprise:
             policy=policy,
             as_of=as_of,
             standardization_grade=standardization_grade(profile, as_of),
-            types=types,
+            types=types & policy.frequency_classes,
         )
 
     @property

@@ -100,6 +100,12 @@ class Policy:
     key_levels: set[str]
     frequency_rules: list[FrequencyRule]
 
+    @property
+    def frequency_classes(self) -> frozenset[str]:
+        """The enterprise classes its frequency rules apply to: all that ``frequency`` looks
+        at of an enterprise's classes."""
+        return frozenset(c for r in self.frequency_rules for c in r.applies_to)
+
     def frequency(
         self, inspection_class: str, grade: int, types: set[str]
     ) -> tuple[FrequencyRule | None, FrequencyRule | None]:

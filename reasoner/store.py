@@ -318,26 +318,38 @@ class Store:
         """(credit code, submitted profile JSON) of the given or of every stored enterprise.
 
         A look-up opens a RocksDB iterator: about 1 ms in a store of 100,000 enterprises
-        written in bulk, where one scan reads every document at 0.08 ms each. So more than
-        ``LOOKUPS`` codes are served by a scan (in the store's order, not the given one)."""
+        written in bulk, where one scan reads every document at 0.03 ms each. So more than
+        ``LOOKUPS`` codes are served by a scan (in the store's order, not the given one), a
+        query that decodes only the enterprise and the document (a quad's four terms are each
+        a look-up of its string: 3.5–4.0 s against 2.3–3.4 s at 100,000)."""
         predicate = _node(SK.sourceDocument)
         wanted = None if codes is None else list(codes)
         keep = None if wanted is None or len(wanted) <= LOOKUPS else set(wanted)
+        pairs: Iterable[tuple[ox.NamedNode, ox.Literal]]
         if wanted is None or keep is not None:
-            quads = self.oxigraph.quads_for_pattern(None, predicate, None, None)
+            rows = self.oxigraph.query(f"SELECT ?e ?d WHERE {{ GRAPH ?g {{ ?e {predicate} ?d }} }}")
+            pairs = ((row[0], row[1]) for row in rows)
         else:
-            quads = (
-                q
+            pairs = (
+                (q.subject, q.object)
                 for code in wanted
                 for q in self.oxigraph.quads_for_pattern(
                     _node(enterprise_iri(code)), predicate, None, _node(source_graph_iri(code))
                 )
             )
         prefix = len(str(ENT))
-        for q in quads:
-            code = q.subject.value[prefix:]
+        for subject, document in pairs:
+            code = subject.value[prefix:]
             if keep is None or code in keep:
-                yield code, q.object.value
+                yield code, document.value
+
+    def check_reports(self) -> Iterator[str]:
+        """The report (JSON) of every assessed enterprise, in the store's order: a query that
+        decodes only the report (1.8 s at 100,000, where the quads took 3.9–4.6 s)."""
+        rows = self.oxigraph.query(
+            f"SELECT ?r WHERE {{ GRAPH ?g {{ ?a {_node(SK.checkReport)} ?r }} }}"
+        )
+        return (row[0].value for row in rows)
 
     def types_of(self, credit_code: str) -> frozenset[str]:
         """One enterprise's classes, asserted and inferred."""
@@ -346,18 +358,20 @@ class Store:
             q.object.value for q in self.oxigraph.quads_for_pattern(node, _node(RDF.type), None)
         )
 
-    def enterprise_types(self) -> dict[str, frozenset[str]]:
-        """``types_of`` every stored enterprise, by credit code (one query: a look-up per
-        enterprise costs ~1 ms at 100,000)."""
-        rows = self.oxigraph.query(
-            f"SELECT ?e ?t WHERE {{ ?e a <{SK.Enterprise}> ; a ?t }}",
-            use_default_graph_as_union=True,
-        )
+    def enterprises_of(self, classes: Iterable[str]) -> dict[str, frozenset[str]]:
+        """Which of ``classes`` each stored enterprise belongs to, asserted or inferred, by
+        credit code (an enterprise of none is left out). One query per class, decoding only
+        the enterprises: one query for every (enterprise, class) pair decoded ~1.9 million terms
+        from RocksDB, 40 s at 100,000 enterprises."""
         found: dict[str, set[str]] = {}
-        for row in rows:
-            iri = row["e"].value
-            if iri.startswith(ENT):
-                found.setdefault(iri[len(ENT) :], set()).add(row["t"].value)
+        for cls in sorted(set(classes)):
+            rows = self.oxigraph.query(
+                f"SELECT ?e WHERE {{ ?e a <{cls}> }}", use_default_graph_as_union=True
+            )
+            for row in rows:
+                iri = row["e"].value
+                if iri.startswith(ENT) and "/" not in iri[len(ENT) :]:
+                    found.setdefault(iri[len(ENT) :], set()).add(cls)
         return {code: frozenset(t) for code, t in found.items()}
 
     def enterprise_count(self) -> int:

@@ -16,15 +16,16 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-import pyoxigraph as ox
-
 from .engine import Engine
 from .province import AssessedEnterprise
 from .province_index import ProvinceIndex
 from .repository import EnterpriseRepository
-from .vocab import SK
 
-CHECK_REPORT = ox.NamedNode(str(SK.checkReport))
+
+def frequency_classes(engine: Engine) -> frozenset[str]:
+    """The classes the policies' frequency rules apply to: the only classes of an enterprise
+    that the province-wide modules look at (``planning_risk``)."""
+    return frozenset(c for policy in engine.policies.values() for c in policy.frequency_classes)
 
 
 def from_stored(
@@ -80,13 +81,14 @@ class StoredProvince:
         return self._index
 
     def _read_all(self) -> Iterator[AssessedEnterprise]:
-        """Every stored enterprise, from three scans: reports, submitted documents and types
-        (look-ups per enterprise open RocksDB iterators, ~1 ms each in a store of 100,000)."""
+        """Every stored enterprise, from scans of the reports and submitted documents and a
+        query per class of ``frequency_classes`` (look-ups per enterprise open RocksDB
+        iterators, ~1 ms each in a store of 100,000)."""
         store = self.repository.store
         documents = dict(store.source_documents())
-        types = store.enterprise_types()
-        for quad in store.oxigraph.quads_for_pattern(None, CHECK_REPORT, None, None):
-            report = json.loads(quad.object.value)
+        types = store.enterprises_of(self._classes())
+        for text in store.check_reports():
+            report = json.loads(text)
             code = report["enterprise"]
             document = documents.pop(code, None)
             profile = self.repository.profile(code) if document is None else json.loads(document)
@@ -99,6 +101,9 @@ class StoredProvince:
         if report is None or profile is None:
             return None
         return self._assessed(report, profile, self.repository.store.types_of(credit_code))
+
+    def _classes(self) -> frozenset[str]:
+        return frequency_classes(self.repository.checker.engine)
 
     def _assessed(
         self, report: dict[str, Any], profile: dict[str, Any], types: frozenset[str]

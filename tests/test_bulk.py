@@ -13,7 +13,8 @@ from safetykg.reasoner.engine import Engine
 from safetykg.reasoner.generate import generate
 from safetykg.reasoner.report import Reporter
 from safetykg.reasoner.store import BulkChunk, Store
-from safetykg.reasoner.vocab import enterprise_iri, inferred_graph_iri
+from safetykg.reasoner.stored_province import frequency_classes
+from safetykg.reasoner.vocab import SK, enterprise_iri, inferred_graph_iri
 
 AS_OF = "2026-06-30"
 COUNT = 40
@@ -194,8 +195,8 @@ def test_unknown_policy_and_missing_file_are_clear_errors(tmp_path):
 def test_reading_many_enterprises_by_scan_gives_what_look_ups_give(
     assessed, province, engine, tmp_path, monkeypatch
 ):
-    """Store.source_documents scans above LOOKUPS codes; enterprise_types and enterprise_count
-    answer in one query what a look-up per enterprise answers."""
+    """Store.source_documents scans above LOOKUPS codes; enterprises_of and enterprise_count
+    answer in a query what a look-up per enterprise answers."""
     from safetykg.reasoner import store as store_module
 
     data = tmp_path / "copy"
@@ -211,11 +212,13 @@ def test_reading_many_enterprises_by_scan_gives_what_look_ups_give(
         assert json.loads(by_scan[codes[0]])["credit_code"] == codes[0]
         assert dict(store.source_documents()).keys() == set(codes)
         assert store.enterprise_count() == len(codes) == COUNT
-        types = store.enterprise_types()
+        classes = {*frequency_classes(engine), str(SK.Enterprise), str(SK.MetalSmeltingEnterprise)}
+        types = store.enterprises_of(classes)
         assert set(types) == set(codes)
         for code in codes:
-            assert types[code] == store.types_of(code)
-            assert "https://w3id.org/safetykg/def#Enterprise" in types[code]
+            assert types[code] == store.types_of(code) & classes
+            assert str(SK.Enterprise) in types[code]
+        assert any(str(SK.MetalSmeltingEnterprise) not in t for t in types.values())
     finally:
         store.close()
 
