@@ -17,15 +17,27 @@ EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE = math.pi * EARTH_RADIUS_KM / 180
 
 Point = tuple[float, float]  # (lat, lon) in degrees
+Placed = tuple[float, float, float, float, float]  # lat, lon; both in radians; cos of the lat
+
+
+def _placed(point: Point) -> Placed:
+    lat, lon = math.radians(point[0]), math.radians(point[1])
+    return (point[0], point[1], lat, lon, math.cos(lat))
+
+
+def _haversine(a: Placed, b: Placed) -> float:
+    """The haversine of the central angle between two points (the sine of half of it,
+    squared): it grows with the distance and needs no inverse trigonometry, which only the
+    pairs that can be near enough then pay for."""
+    return math.sin((b[2] - a[2]) / 2) ** 2 + a[4] * b[4] * math.sin((b[3] - a[3]) / 2) ** 2
+
+
+def _km(haversine: float) -> float:
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(haversine)))
 
 
 def haversine_km(a: Point, b: Point) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+    return _km(_haversine(_placed(a), _placed(b)))
 
 
 class ProximityGrid:
@@ -34,8 +46,13 @@ class ProximityGrid:
     def __init__(self, distance_km: float) -> None:
         self.distance_km = distance_km
         self._lat_step = distance_km / KM_PER_DEGREE if distance_km > 0 else 180.0
-        self._rows: dict[int, dict[int, dict[str, Point]]] = {}
+        self._rows: dict[int, dict[int, dict[str, Placed]]] = {}
         self._cells: dict[str, tuple[int, int]] = {}
+        # A bound with room for rounding: a pair above it is surely farther than distance_km.
+        angle = distance_km / (2 * EARTH_RADIUS_KM)
+        self._max_haversine = (
+            math.sin(angle) ** 2 * (1 + 1e-6) if 0 < angle < math.pi / 2 else math.inf
+        )
 
     def __contains__(self, name: str) -> bool:
         return name in self._cells
@@ -47,7 +64,7 @@ class ProximityGrid:
         self.remove(name)
         row = self._row(point[0])
         col = math.floor(point[1] / self._lon_step(row))
-        self._rows.setdefault(row, {}).setdefault(col, {})[name] = point
+        self._rows.setdefault(row, {}).setdefault(col, {})[name] = _placed(point)
         self._cells[name] = (row, col)
 
     def remove(self, name: str) -> None:
@@ -83,7 +100,8 @@ class ProximityGrid:
                     if (
                         abs(where[0] - lat) <= lat_reach
                         and other != name
-                        and (km := haversine_km(point, where)) <= self.distance_km
+                        and (h := _haversine(point, where)) <= self._max_haversine
+                        and (km := _km(h)) <= self.distance_km
                     ):
                         yield other, km
 
@@ -107,8 +125,8 @@ class ProximityGrid:
         return 180.0 if ratio >= 1 else math.degrees(2 * math.asin(ratio))
 
     def _cells_within(
-        self, cells: dict[int, dict[str, Point]], row: int, lon: float, reach: float
-    ) -> Iterator[dict[str, Point]]:
+        self, cells: dict[int, dict[str, Placed]], row: int, lon: float, reach: float
+    ) -> Iterator[dict[str, Placed]]:
         if reach >= 180.0:
             yield from cells.values()
             return
