@@ -360,9 +360,10 @@ class Store:
 
     def enterprises_of(self, classes: Iterable[str]) -> dict[str, frozenset[str]]:
         """Which of ``classes`` each stored enterprise belongs to, asserted or inferred, by
-        credit code (an enterprise of none is left out). One query per class, decoding only
-        the enterprises: one query for every (enterprise, class) pair decoded ~1.9 million terms
-        from RocksDB, 40 s at 100,000 enterprises."""
+        credit code (an enterprise of none is left out). One query per class, which decodes
+        only the enterprises: each decoded term is a look-up of its string in RocksDB, and a
+        query for every (enterprise, class) pair decoded ~1.9 million terms at 100,000
+        enterprises (16–40 s, where two classes take 0.4–0.7 s)."""
         found: dict[str, set[str]] = {}
         for cls in sorted(set(classes)):
             rows = self.oxigraph.query(
