@@ -122,7 +122,8 @@ def rules_list(
     format: Annotated[ListFormat, typer.Option("--format", "-f")] = ListFormat.table,
     rules: RulesOption = None,
 ) -> None:
-    """The rules in force: id, clause, severity, confidence, applies-to, enabled, pack."""
+    """The rules in force: id, clause, severity, confidence, applies-to, enabled, pack and
+    applies-when (the scope its checklist lines need)."""
     from safetykg.reasoner.rule_catalog import catalog
 
     entries = catalog(load_checker(rules).engine)

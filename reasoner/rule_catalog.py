@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 from rdflib import Graph, URIRef
@@ -10,7 +11,7 @@ from rdflib.namespace import RDF, SH
 from .engine import Engine
 from .report import _natural as natural_order
 from .validate import Rule
-from .vocab import bind_prefixes
+from .vocab import SK, bind_prefixes
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class RuleEntry:
     applies_to: str
     enabled: bool
     pack: str
+    applies_when: str = ""  # the scopes (sk:appliesWhen) its shapes name, for the checklist
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -55,6 +57,11 @@ def principal(rules: list[Rule]) -> Rule:
     return next((r for r in rules if not r.is_gap), rules[0])
 
 
+def _shown(names: Graph, nodes: Iterable) -> str:
+    """Distinct nodes as prefixed names, sorted, separated by spaces."""
+    return " ".join(sorted({names.namespace_manager.normalizeUri(v) for v in nodes}))
+
+
 def catalog(engine: Engine) -> list[RuleEntry]:
     shapes = engine.rules.graph
     names = Graph()
@@ -62,23 +69,18 @@ def catalog(engine: Engine) -> list[RuleEntry]:
     entries = []
     for rule_id, rules in sorted(engine.rules.by_id().items(), key=lambda kv: natural_order(kv[0])):
         main = principal(rules)
-        applies = sorted(
-            {
-                names.namespace_manager.normalizeUri(v)
-                for r in rules
-                for _, v in targets(shapes, r.shape)
-            }
-        )
-        clause = engine.kb.clause_label(main.clause)
         entries.append(
             RuleEntry(
                 id=rule_id,
-                clause=clause,
+                clause=engine.kb.clause_label(main.clause),
                 severity="DataGap" if main.is_gap else main.severity,
                 confidence=main.confidence,
-                applies_to=" ".join(applies),
+                applies_to=_shown(names, (v for r in rules for _, v in targets(shapes, r.shape))),
                 enabled=main.enabled,
                 pack=main.pack,
+                applies_when=_shown(
+                    names, (v for r in rules for v in shapes.objects(r.shape, SK.appliesWhen))
+                ),
             )
         )
     return entries

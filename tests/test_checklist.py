@@ -9,6 +9,7 @@ from importlib.resources import files
 
 from safetykg.reasoner.checklist import checklist
 from safetykg.reasoner.generate import generate
+from safetykg.reasoner.rule_catalog import catalog
 
 DEMO = json.loads(files("safetykg").joinpath("demo/enterprises.json").read_text(encoding="utf-8"))
 
@@ -50,6 +51,13 @@ def test_a_rule_with_a_scope_is_listed_only_where_the_enterprise_is_in_it(checke
     assert "WSL-24-3" in wood and not {"MEM10-3-3", "WSL-24-1", "WSL-24-2"} & wood
     assert "WSL-24-2" in cement and not {"MEM10-3-3", "WSL-24-1", "WSL-24-3"} & cement
     assert {"MEM10-3-1", "MEM10-3-2"} <= smelter & wood & cement  # unscoped: on every list
+
+
+def test_rules_list_shows_each_rule_scope(checker):
+    entries = {e.id: e for e in catalog(checker.engine)}
+    assert entries["MEM10-3-3"].applies_when == "shp:MEM10-3-MetalSmeltingUnit"
+    assert entries["WSL-24-2"].applies_when == "shp:WSL-24-LargeOtherUnit"
+    assert entries["MEM10-3-1"].applies_when == ""
 
 
 def test_every_rule_a_check_reports_is_on_the_checklist(checker):
