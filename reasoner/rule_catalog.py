@@ -23,7 +23,7 @@ class RuleEntry:
     applies_to: str
     enabled: bool
     pack: str
-    applies_when: str = ""  # the scopes (sk:appliesWhen) its shapes name, for the checklist
+    applies_when: str  # the scopes (sk:appliesWhen) its shapes name, for the checklist
 
     def as_dict(self) -> dict:
         return asdict(self)
