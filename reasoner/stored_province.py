@@ -86,7 +86,7 @@ class StoredProvince:
         iterators, ~1 ms each in a store of 100,000)."""
         store = self.repository.store
         documents = dict(store.source_documents())
-        types = store.enterprises_of(self._classes())
+        types = store.enterprises_of(frequency_classes(self.repository.checker.engine))
         for text in store.check_reports():
             report = json.loads(text)
             code = report["enterprise"]
@@ -101,9 +101,6 @@ class StoredProvince:
         if report is None or profile is None:
             return None
         return self._assessed(report, profile, self.repository.store.types_of(credit_code))
-
-    def _classes(self) -> frozenset[str]:
-        return frequency_classes(self.repository.checker.engine)
 
     def _assessed(
         self, report: dict[str, Any], profile: dict[str, Any], types: frozenset[str]
