@@ -17,7 +17,6 @@ Run: python bench/incremental.py [--enterprises 100000] [--data DIR] [--changes 
 from __future__ import annotations
 
 import argparse
-import gc
 import random
 import resource
 import statistics
@@ -82,11 +81,6 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         run(args, args.data or Path(tmp))
-        # The store outlives run() until the cycle collector frees it: tracebacks of the
-        # exceptions rdflib's SPARQL parser raised (and caught) under a PUT reach run()'s frame.
-        # Freed later, Oxigraph closed RocksDB while the directory was being removed (CI:
-        # "Directory not empty: 'store'").
-        gc.collect()
 
 
 def run(args: argparse.Namespace, data: Path) -> None:

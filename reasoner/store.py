@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -479,7 +480,27 @@ class Store:
                         shutil.rmtree(self._snapshot_root() / str(old), ignore_errors=True)
 
     def close(self) -> None:
-        """Flush to disk and remove the checkpoints."""
+        """Flush to disk, remove the checkpoints and let go of Oxigraph's handle, and with it
+        RocksDB's lock on the directory: another ``Store`` may open it at once, even while
+        something (a traceback, a cycle) still holds this object. Using it after raises
+        ``StoreClosed``."""
+        if isinstance(self.oxigraph, _ClosedOxigraph):
+            return
         self.oxigraph.flush()
         if self.path:
             shutil.rmtree(self._snapshot_root(), ignore_errors=True)
+        self.oxigraph = _ClosedOxigraph(self.path)
+
+
+class StoreClosed(RuntimeError):
+    """A closed ``Store`` was used."""
+
+
+class _ClosedOxigraph:
+    """Stands in for the Oxigraph store of a closed ``Store``: any use names the store."""
+
+    def __init__(self, path: Path | None) -> None:
+        self._where = f"the store at {path}" if path else "the in-memory store"
+
+    def __getattr__(self, name: str) -> NoReturn:
+        raise StoreClosed(f"{self._where} is closed ({name} was asked of it)")

@@ -173,7 +173,6 @@ def test_a_bulk_write_that_fails_midway_is_repaired_on_the_next_open(
     with pytest.raises(SyntaxError):
         store.bulk_write(broken)
     store.close()
-    del store
     store = Store(engine.kb, engine.instance_rules, data / "store")
     try:
         assert store.interrupted is not None and store.interrupted.codes == [code]

@@ -6,7 +6,7 @@ import pytest
 
 from safetykg.reasoner.bulk_writer import BulkWriter, spooled
 from safetykg.reasoner.engine import Engine
-from safetykg.reasoner.store import BulkChunk, Store, StoredEnterprise
+from safetykg.reasoner.store import BulkChunk, Store, StoreClosed, StoredEnterprise
 from safetykg.reasoner.vocab import SK, enterprise_iri, inferred_graph_iri
 
 
@@ -88,7 +88,6 @@ def test_spool_files_left_by_a_dead_process_go_when_the_store_opens(engine, tmp_
     assert store.path is not None
     left = spooled(BulkChunk.of([enterprise("A", "a1")]), store.path).nquads
     store.close()
-    del store
     assert isinstance(left, Path) and left.exists()
     Store(engine.kb, engine.instance_rules, tmp_path / "store").close()
     assert not left.exists()
@@ -119,8 +118,7 @@ def test_an_assessment_that_fails_leaves_its_journal_for_the_next_opening(engine
     with pytest.raises(RuntimeError), BulkWriter(store) as writer:
         writer.add(BulkChunk.of([assessment("A", "new")], keep_asserted=True))
         raise RuntimeError("a worker failed")
-    store.close()
-    del store, writer  # the writer holds the store, and RocksDB's lock with it
+    store.close()  # the writer still holds the store: closing let go of RocksDB's lock
     store = Store(engine.kb, engine.instance_rules, tmp_path / "store")
     try:
         assert store.interrupted is not None and store.interrupted.codes == ["A"]
@@ -129,3 +127,19 @@ def test_an_assessment_that_fails_leaves_its_journal_for_the_next_opening(engine
         assert spool_files(store) == []
     finally:
         store.close()
+
+
+def test_a_closed_store_lets_go_of_its_directory_and_refuses_use(engine, tmp_path):
+    """Something may hold a closed store (a traceback, a cycle, a writer): the directory opens
+    again at once, and the closed one names itself when used."""
+    first = Store(engine.kb, engine.instance_rules, tmp_path / "store")
+    first.bulk_write(BulkChunk.of([enterprise("A", "a1")]))
+    first.close()
+    first.close()  # twice is harmless
+    again = Store(engine.kb, engine.instance_rules, tmp_path / "store")
+    try:
+        assert names(again) == {"A": {"a1"}}
+    finally:
+        again.close()
+    with pytest.raises(StoreClosed, match=f"store at {tmp_path / 'store'} is closed"):
+        names(first)
