@@ -11,7 +11,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,7 @@ RDF_TYPE, KEY_PATH, RULE_ID = nt(RDF.type), nt(SK.keyPath), nt(SK.ruleId)
 SH_RESULT, SH_FOCUS = nt(SH.ValidationResult), nt(SH.focusNode)
 SH_SEVERITY, SH_SOURCE = nt(SH.resultSeverity), nt(SH.sourceShape)
 XSD_DATE = str(XSD.date)
+SOFTWARE_NT, VERSION_NT = nt(SOFTWARE), nt_literal(__version__)
 T = {  # the terms describe_risk writes, in N-Triples form
     **{
         name: nt(SK[name])
@@ -112,6 +113,7 @@ class Assessment:
     derivation: Derivation
     findings: list[Finding]
     risk: RiskResult
+    types: frozenset[str]  # the enterprise's classes, asserted and inferred
 
     @property
     def credit_code(self) -> str:
@@ -128,14 +130,6 @@ class Assessment:
     @cached_property
     def inferred(self) -> Graph:
         return _graph(self.inferred_triples)
-
-    def types(self) -> set[str]:
-        node = nt_iri(enterprise_iri(self.credit_code))
-        return {
-            iri_value(o)
-            for s, p, o in chain(self.asserted_triples, self.inferred_triples)
-            if s == node and p == RDF_TYPE
-        }
 
 
 def _graph(triples: list[Triple]) -> Graph:
@@ -234,7 +228,7 @@ class Engine:
     ) -> list[Assessment]:
         """``assess_many`` of enterprises with distinct credit codes (a graph each)."""
         store = ox.Store()
-        store.load(
+        store.bulk_load(  # a fresh store: no transaction needed, 12 % faster than load
             "".join(nq_lines(f.data(), enterprise_iri(f.credit_code)) for f in facts),
             format=ox.RdfFormat.N_QUADS,
             lenient=True,  # IRIs minted from validated input; skipping their checks saves 30 %
@@ -248,7 +242,7 @@ class Engine:
         results = {
             f.credit_code: list(result_triples(findings.get(f.credit_code, []))) for f in facts
         }
-        store.load(
+        store.bulk_load(
             "".join(nq_lines(results[f.credit_code], enterprise_iri(f.credit_code)) for f in facts),
             format=ox.RdfFormat.N_QUADS,
             lenient=True,
@@ -261,7 +255,11 @@ class Engine:
         for f in facts:
             enterprise = str(enterprise_iri(f.credit_code))
             node = nt_iri(enterprise)
-            types = {iri_value(o) for s, p, o in f.data() if s == node and p == RDF_TYPE}
+            types = frozenset(
+                iri_value(o)
+                for s, p, o in chain(f.asserted, f.inferred)
+                if s == node and p == RDF_TYPE
+            )
             risk = conclude(
                 chosen,
                 reasons[f.day].get(enterprise, []),
@@ -278,6 +276,7 @@ class Engine:
                     f.derivation,
                     findings.get(f.credit_code, []),
                     risk,
+                    types,
                 )
             )
         return out
@@ -289,7 +288,9 @@ class Engine:
         asserted = self.mapper.triples(profile)
         derivation = derive(profile, self.kb, day)
         derived = {nt_triple(t) for t in derivation.triples}
-        reference = {nt_triple(t) for t in derivation.reference_triples} | self.grade_labels
+        reference = {nt_triple(t) for t in derivation.reference_triples}
+        if any(a.grade for a in derivation.accidents):  # only a graded accident links to them
+            reference |= self.grade_labels
         nodes = {s for s, _, _ in asserted}
         key_paths = {(s, KEY_PATH, nt_literal(path_of(s[1:-1], code))) for s in nodes}
         owl = {
@@ -341,9 +342,10 @@ def result_triples(findings: Iterable[Finding]) -> Iterator[Triple]:
 
 
 def describe_risk(credit_code: str, risk: RiskResult, day: dt.date) -> list[Triple]:
-    """The risk conclusion with its reasons and provenance, for the inferred graph."""
-    enterprise = nt_iri(enterprise_iri(credit_code))
-    node = nt_iri(f"{enterprise_iri(credit_code)}/risk")
+    """The risk conclusion with its reasons and provenance, for the inferred graph (built from
+    strings: it runs once per enterprise, and rdflib terms made it a tenth of a worker's time)."""
+    base = enterprise_iri(credit_code)
+    enterprise, node = nt_iri(base), nt_iri(f"{base}/risk")
     graph = inferred_graph_iri(credit_code)
     activity = nt_iri(f"{graph}#activity")
     date = nt_literal(day.isoformat(), XSD_DATE)
@@ -351,38 +353,47 @@ def describe_risk(credit_code: str, risk: RiskResult, day: dt.date) -> list[Trip
     g = [
         (enterprise, T["riskAssessment"], node),
         (node, RDF_TYPE, T["RiskAssessment"]),
-        (node, T["riskLevel"], nt(SKC[f"risk-{risk.level}"])),
-        (node, T["inspectionClass"], nt(SKC[f"class-{risk.inspection_class}"])),
+        (node, T["riskLevel"], _concept(f"risk-{risk.level}")),
+        (node, T["inspectionClass"], _concept(f"class-{risk.inspection_class}")),
         (node, T["policyProfile"], policy),
         (node, T["asOf"], date),
         (node, T["wasGeneratedBy"], activity),
     ]
     if risk.min_per_year is not None:
-        g.append((node, T["minInspectionsPerYear"], nt(Literal(risk.min_per_year))))
+        g.append((node, T["minInspectionsPerYear"], _double(risk.min_per_year)))
     if risk.max_per_year is not None:
-        g.append((node, T["maxInspectionsPerYear"], nt(Literal(risk.max_per_year))))
+        g.append((node, T["maxInspectionsPerYear"], _double(risk.max_per_year)))
     for i, reason in enumerate(risk.reasons):
-        rnode = nt_iri(f"{enterprise_iri(credit_code)}/risk/reasons/{i}")
+        rnode = nt_iri(f"{base}/risk/reasons/{i}")
         g += [
             (node, T["reason"], rnode),
             (rnode, RDF_TYPE, T["Reason"]),
             (rnode, T["rule"], nt_literal(reason.rule_id)),
-            (rnode, T["riskLevel"], nt(SKC[f"risk-{reason.level}"])),
+            (rnode, T["riskLevel"], _concept(f"risk-{reason.level}")),
         ]
         g += [(rnode, T["because"], nt_literal(b)) for b in reason.because]
         g += [(rnode, T["wasDerivedFrom"], nt_iri(fact)) for fact in reason.facts]
-    software = nt(SOFTWARE)
     g += [
         (activity, RDF_TYPE, T["Activity"]),
         (activity, T["used"], enterprise),
         (activity, T["used"], policy),
-        (activity, T["wasAssociatedWith"], software),
+        (activity, T["wasAssociatedWith"], SOFTWARE_NT),
         (activity, T["asOf"], date),
-        (software, RDF_TYPE, T["SoftwareAgent"]),
-        (software, T["softwareVersion"], nt_literal(__version__)),
+        (SOFTWARE_NT, RDF_TYPE, T["SoftwareAgent"]),
+        (SOFTWARE_NT, T["softwareVersion"], VERSION_NT),
         (nt_iri(graph), T["wasGeneratedBy"], activity),
     ]
     return g
+
+
+def _concept(name: str) -> str:
+    return nt_iri(f"{SKC}{name}")
+
+
+@lru_cache(maxsize=256)
+def _double(value: float) -> str:
+    """An inspection frequency as rdflib writes a float (a policy has a handful of them)."""
+    return nt(Literal(value))
 
 
 def path_of(node: str, credit_code: str) -> str:

@@ -84,7 +84,7 @@ class AssessedEnterprise:
     def from_result(cls, result: CheckResult) -> AssessedEnterprise:
         a = result.assessment
         return cls.from_report(
-            a.derivation.region, a.profile, result.report, a.risk.policy, frozenset(a.types())
+            a.derivation.region, a.profile, result.report, a.risk.policy, a.types
         )
 
     @classmethod
@@ -191,7 +191,7 @@ def planning_risk(e: AssessedEnterprise, uplifts: Iterable[Uplift]) -> PlanningR
     cls = "key" if level in e.policy.key_levels else "general"
     lo, hi = e.min_per_year, e.max_per_year
     if cls != e.inspection_class:
-        lo_rule, hi_rule = e.policy.frequency(cls, e.standardization_grade, set(e.types))
+        lo_rule, hi_rule = e.policy.frequency(cls, e.standardization_grade, e.types)
         lo = float(lo_rule.min_per_year) if lo_rule else None
         hi = float(hi_rule.max_per_year) if hi_rule else None
     notes = []

@@ -239,6 +239,7 @@ class ReferenceReasoner:
             f.derivation,
             findings,
             risk,
+            frozenset(types),
         )
 
 

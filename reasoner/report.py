@@ -114,7 +114,7 @@ class Reporter:
         return report
 
     def _special_operations(self, a: Assessment) -> list[str]:
-        types = a.types()
+        types = a.types
         return sorted(op for cls, op in SPECIAL_OPERATIONS.items() if str(SK[cls]) in types)
 
     def _unit(self, u) -> dict[str, Any]:

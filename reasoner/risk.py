@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -74,7 +75,7 @@ class FrequencyRule:
     min_confidence: str
     max_confidence: str
 
-    def matches(self, inspection_class: str, grade: int, types: set[str]) -> bool:
+    def matches(self, inspection_class: str, grade: int, types: AbstractSet[str]) -> bool:
         return (
             (self.inspection_class is None or self.inspection_class == inspection_class)
             and (self.standardization_grade is None or self.standardization_grade == grade)
@@ -107,7 +108,7 @@ class Policy:
         return frozenset(c for r in self.frequency_rules for c in r.applies_to)
 
     def frequency(
-        self, inspection_class: str, grade: int, types: set[str]
+        self, inspection_class: str, grade: int, types: AbstractSet[str]
     ) -> tuple[FrequencyRule | None, FrequencyRule | None]:
         matching = [r for r in self.frequency_rules if r.matches(inspection_class, grade, types)]
         by_specificity = sorted(matching, key=lambda r: -r.specificity)
@@ -315,7 +316,7 @@ def assess_risk(
     enterprise: URIRef,
     as_of: dt.date,
     standardization_grade: int,
-    types: set[str],
+    types: AbstractSet[str],
 ) -> RiskResult:
     """The risk of one enterprise whose assessment graph is ``graph`` (the reference path)."""
     bindings = {
@@ -336,7 +337,7 @@ def assess_risk(
 
 
 def conclude(
-    policy: Policy, reasons: list[Reason], standardization_grade: int, types: set[str]
+    policy: Policy, reasons: list[Reason], standardization_grade: int, types: AbstractSet[str]
 ) -> RiskResult:
     """Level, class and frequency from the reasons that fired."""
     level = max((r.level for r in reasons), key=lambda n: LEVEL_BY_NAME[n][2], default="blue")
