@@ -176,8 +176,19 @@ def _assess(
         summary = assess_store(store, engine, day, policy, codes, workers, progress)
     for code, why in summary.failed:
         err.print(f"error: {code}: {why}", markup=False, highlight=False)
-    audit.finish(entry, "ok", {"assessed": summary.assessed, "failed": len(summary.failed)})
-    err.print(f"{summary.assessed} enterprises assessed in {time.perf_counter() - started:.1f} s")
+    audit.finish(
+        entry,
+        "ok",
+        {
+            "assessed": summary.assessed,
+            "failed": len(summary.failed),
+            "unchanged": summary.unchanged,
+        },
+    )
+    kept = f" ({summary.unchanged} unchanged: kept as stored)" if summary.unchanged else ""
+    err.print(
+        f"{summary.assessed} enterprises assessed in {time.perf_counter() - started:.1f} s{kept}"
+    )
     return summary
 
 

@@ -1,10 +1,13 @@
 """What the store keeps of an assessed enterprise, as written by the service and the bulk
-commands alike: the report travels with the inferred facts, on the activity that made them."""
+commands alike: the report travels with the inferred facts, on the activity that made them,
+and the graph holds a digest of its content (``sk:contentDigest``), so that an assessment that
+would write it again unchanged can leave it alone."""
 
 from __future__ import annotations
 
+import hashlib
 import json
-from typing import Any
+from typing import Any, NamedTuple
 
 from rdflib.namespace import RDF
 
@@ -13,20 +16,32 @@ from .store import StoredEnterprise
 from .terms import nt, nt_iri, nt_lines, nt_literal
 from .vocab import SK, inferred_graph_iri
 
-CHECK_REPORT = nt(SK.checkReport)
+CHECK_REPORT, CONTENT_DIGEST = nt(SK.checkReport), nt(SK.contentDigest)
 
 
-def inferred_text(assessment: Assessment, report: dict[str, Any]) -> str:
-    """The inferred graph of ``assessment`` with its report, as N-Triples."""
-    activity = nt_iri(f"{inferred_graph_iri(assessment.credit_code)}#activity")
+class InferredGraph(NamedTuple):
+    text: str  # N-Triples, the digest included
+    digest: str
+
+
+def inferred_graph(assessment: Assessment, report: dict[str, Any]) -> InferredGraph:
+    """The inferred graph of ``assessment`` with its report, as N-Triples, and its digest:
+    SHA-256 of its other lines, sorted (the order of the facts varies between processes)."""
+    graph = inferred_graph_iri(assessment.credit_code)
+    activity = nt_iri(f"{graph}#activity")
     document = nt_literal(json.dumps(report, ensure_ascii=False), str(RDF.JSON))
-    return nt_lines([*assessment.inferred_triples, (activity, CHECK_REPORT, document)])
+    lines = nt_lines([*assessment.inferred_triples, (activity, CHECK_REPORT, document)])
+    ordered = "\n".join(sorted(lines.split("\n")))  # literals escape their line breaks
+    digest = hashlib.sha256(ordered.encode()).hexdigest()
+    return InferredGraph(
+        f"{lines}{nt_iri(graph)} {CONTENT_DIGEST} {nt_literal(digest)} .\n", digest
+    )
 
 
 def stored(assessment: Assessment, report: dict[str, Any]) -> StoredEnterprise:
     return StoredEnterprise(
         assessment.credit_code,
         nt_lines(assessment.asserted_triples),
-        inferred_text(assessment, report),
+        inferred_graph(assessment, report).text,
         json.dumps(assessment.profile, ensure_ascii=False),
     )

@@ -344,6 +344,15 @@ class Store:
             if keep is None or code in keep:
                 yield code, document.value
 
+    def inferred_digests(self) -> dict[str, str]:
+        """Credit code → the digest its stored inferred graph holds (``sk:contentDigest``,
+        reasoner/records.py), for every assessed enterprise."""
+        rows = self.oxigraph.query(
+            f"SELECT ?g ?d WHERE {{ GRAPH ?g {{ ?g {_node(SK.contentDigest)} ?d }} }}"
+        )
+        start, end = len(str(ENT)), -len("/inferred")
+        return {row[0].value[start:end]: row[1].value for row in rows}
+
     def check_reports(self) -> Iterator[str]:
         """The report (JSON) of every assessed enterprise, in the store's order: a query that
         decodes only the report (1.8 s at 100,000, where the quads took 3.9–4.6 s)."""

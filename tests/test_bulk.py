@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from safetykg.reasoner.bulk import assess_store
 from safetykg.reasoner.engine import Engine
 from safetykg.reasoner.generate import generate
 from safetykg.reasoner.report import Reporter
@@ -110,6 +111,31 @@ def test_assess_stores_every_report_as_a_lone_check_makes_it(assessed, province,
     by_level = {row["level"].rsplit("risk-", 1)[1]: int(row["n"]) for row in levels}
     assert by_level == summary["by_level"]
     assert sum(summary["by_class"].values()) == COUNT
+
+
+def test_assessing_again_rewrites_only_the_graphs_that_change(assessed, engine, tmp_path):
+    """The same documents, rules and date give every graph the digest it holds (computed in
+    other processes, whose sets iterate in another order): nothing is written. Another date
+    changes every report, and every graph is written again."""
+    data = tmp_path / "copy"
+    shutil.copytree(assessed, data)
+    store = Store(engine.kb, engine.instance_rules, data / "store")
+    try:
+        before, generation = sorted(store.check_reports()), store.generation
+        again = assess_store(store, engine, dt.date.fromisoformat(AS_OF), workers=0)
+        assert (again.assessed, again.unchanged) == (COUNT, COUNT)
+        assert store.generation == generation and sorted(store.check_reports()) == before
+        later = assess_store(store, engine, dt.date(2027, 1, 1), workers=2)
+        assert (later.assessed, later.unchanged) == (COUNT, 0)
+        assert store.generation > generation
+        assert {json.loads(r)["as_of"] for r in store.check_reports()} == {"2027-01-01"}
+        assert len(store.inferred_digests()) == COUNT
+    finally:
+        store.close()
+    r = run("assess", "--data", str(data), "--as-of", "2027-01-01", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    assert f"({COUNT} unchanged: kept as stored)" in r.stderr
+    assert json.loads(r.stdout)["unchanged"] == COUNT
 
 
 def test_reimport_replaces_the_graph_and_assess_flag_reassesses(
