@@ -240,7 +240,7 @@ def assess_store(
     engine.policy(policy)  # an unknown policy fails before any work
     summary = AssessSummary()
     progress = progress or BulkProgress()
-    digests = store.inferred_digests()
+    digests = store.inferred_digests(codes)
     with BulkWriter(store, progress.loading, progress.loaded) as writer:
         documents = _chunks(
             (code, text, digests.get(code)) for code, text in store.source_documents(codes)

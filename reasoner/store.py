@@ -344,14 +344,23 @@ class Store:
             if keep is None or code in keep:
                 yield code, document.value
 
-    def inferred_digests(self) -> dict[str, str]:
+    def inferred_digests(self, codes: Iterable[str] | None = None) -> dict[str, str]:
         """Credit code → the digest its stored inferred graph holds (``sk:contentDigest``,
-        reasoner/records.py), for every assessed enterprise."""
-        rows = self.oxigraph.query(
-            f"SELECT ?g ?d WHERE {{ GRAPH ?g {{ ?g {_node(SK.contentDigest)} ?d }} }}"
-        )
+        reasoner/records.py), of the given or of every assessed enterprise: up to ``LOOKUPS``
+        codes by look-up, more by one query (~1 ms a look-up at 100,000 enterprises)."""
+        predicate = _node(SK.contentDigest)
+        wanted = None if codes is None else list(codes)
+        if wanted is not None and len(wanted) <= LOOKUPS:
+            graphs = {code: _node(inferred_graph_iri(code)) for code in wanted}
+            return {
+                code: q.object.value
+                for code, g in graphs.items()
+                for q in self.oxigraph.quads_for_pattern(g, predicate, None, g)
+            }
+        rows = self.oxigraph.query(f"SELECT ?g ?d WHERE {{ GRAPH ?g {{ ?g {predicate} ?d }} }}")
         start, end = len(str(ENT)), -len("/inferred")
-        return {row[0].value[start:end]: row[1].value for row in rows}
+        found = {row[0].value[start:end]: row[1].value for row in rows}
+        return found if wanted is None else {c: found[c] for c in wanted if c in found}
 
     def check_reports(self) -> Iterator[str]:
         """The report (JSON) of every assessed enterprise, in the store's order: a query that

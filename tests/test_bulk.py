@@ -220,8 +220,8 @@ def test_unknown_policy_and_missing_file_are_clear_errors(tmp_path):
 def test_reading_many_enterprises_by_scan_gives_what_look_ups_give(
     assessed, province, engine, tmp_path, monkeypatch
 ):
-    """Store.source_documents scans above LOOKUPS codes; enterprises_of and enterprise_count
-    answer in a query what a look-up per enterprise answers."""
+    """Store.source_documents and inferred_digests query above LOOKUPS codes; enterprises_of
+    and enterprise_count answer in a query what a look-up per enterprise answers."""
     from safetykg.reasoner import store as store_module
 
     data = tmp_path / "copy"
@@ -231,9 +231,13 @@ def test_reading_many_enterprises_by_scan_gives_what_look_ups_give(
         codes = store.enterprise_codes()
         wanted = [*codes[::3], "91330000000000000X"]  # one not stored
         by_look_up = dict(store.source_documents(wanted))
+        digests_by_look_up = store.inferred_digests(wanted)
         monkeypatch.setattr(store_module, "LOOKUPS", 2)
         by_scan = dict(store.source_documents(wanted))
         assert by_scan == by_look_up and set(by_scan) == set(codes[::3])
+        assert store.inferred_digests(wanted) == digests_by_look_up
+        assert set(digests_by_look_up) == set(codes[::3])
+        assert store.inferred_digests().keys() == set(codes)
         assert json.loads(by_scan[codes[0]])["credit_code"] == codes[0]
         assert dict(store.source_documents()).keys() == set(codes)
         assert store.enterprise_count() == len(codes) == COUNT
