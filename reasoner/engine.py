@@ -228,7 +228,7 @@ class Engine:
     ) -> list[Assessment]:
         """``assess_many`` of enterprises with distinct credit codes (a graph each)."""
         store = ox.Store()
-        store.bulk_load(  # a fresh store: no transaction needed, 12 % faster than load
+        store.load(
             "".join(nq_lines(f.data(), enterprise_iri(f.credit_code)) for f in facts),
             format=ox.RdfFormat.N_QUADS,
             lenient=True,  # IRIs minted from validated input; skipping their checks saves 30 %
@@ -242,7 +242,7 @@ class Engine:
         results = {
             f.credit_code: list(result_triples(findings.get(f.credit_code, []))) for f in facts
         }
-        store.bulk_load(
+        store.load(
             "".join(nq_lines(results[f.credit_code], enterprise_iri(f.credit_code)) for f in facts),
             format=ox.RdfFormat.N_QUADS,
             lenient=True,
