@@ -9,12 +9,15 @@ from pathlib import Path
 
 import pytest
 
+from safetykg.reasoner.audit import AuditLog
 from safetykg.reasoner.bulk import assess_store
 from safetykg.reasoner.engine import Engine
 from safetykg.reasoner.generate import generate
 from safetykg.reasoner.report import Reporter
+from safetykg.reasoner.repository import EnterpriseRepository
 from safetykg.reasoner.store import BulkChunk, Store
 from safetykg.reasoner.stored_province import frequency_classes
+from safetykg.reasoner.tokens import Principal
 from safetykg.reasoner.vocab import SK, enterprise_iri, inferred_graph_iri
 
 AS_OF = "2026-06-30"
@@ -136,6 +139,24 @@ def test_assessing_again_rewrites_only_the_graphs_that_change(assessed, engine, 
     assert r.returncode == 0, r.stderr
     assert f"({COUNT} unchanged: kept as stored)" in r.stderr
     assert json.loads(r.stdout)["unchanged"] == COUNT
+
+
+def test_an_enterprise_put_through_the_service_is_one_the_bulk_assessment_keeps(
+    checker, province, tmp_path
+):
+    """PUT (the repository) and the bulk commands write the same inferred graph, digest and
+    all: assessing what PUT stored writes nothing."""
+    store = Store(checker.engine.kb, checker.engine.instance_rules, tmp_path / "store")
+    try:
+        repository = EnterpriseRepository(checker, store, AuditLog(tmp_path))
+        for profile in province[:3]:
+            repository.put(Principal("test", "admin"), profile["credit_code"], profile)
+        generation = store.generation
+        summary = assess_store(store, checker.engine, workers=0)
+        assert (summary.assessed, summary.unchanged) == (3, 3)
+        assert store.generation == generation
+    finally:
+        store.close()
 
 
 def test_reimport_replaces_the_graph_and_assess_flag_reassesses(
