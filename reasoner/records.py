@@ -26,16 +26,15 @@ class InferredGraph(NamedTuple):
 
 def inferred_graph(assessment: Assessment, report: dict[str, Any]) -> InferredGraph:
     """The inferred graph of ``assessment`` with its report, as N-Triples, and its digest:
-    SHA-256 of its other lines, sorted (the order of the facts varies between processes)."""
+    SHA-256 of the text. The facts are written sorted: they come out of sets, whose order
+    differs between processes, and the same graph must give the same digest."""
     graph = inferred_graph_iri(assessment.credit_code)
     activity = nt_iri(f"{graph}#activity")
     document = nt_literal(json.dumps(report, ensure_ascii=False), str(RDF.JSON))
-    lines = nt_lines([*assessment.inferred_triples, (activity, CHECK_REPORT, document)])
-    ordered = "\n".join(sorted(lines.split("\n")))  # literals escape their line breaks
-    digest = hashlib.sha256(ordered.encode()).hexdigest()
-    return InferredGraph(
-        f"{lines}{nt_iri(graph)} {CONTENT_DIGEST} {nt_literal(digest)} .\n", digest
-    )
+    lines = sorted([f"{s} {p} {o} .\n" for s, p, o in assessment.inferred_triples])
+    text = "".join([*lines, f"{activity} {CHECK_REPORT} {document} .\n"])
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    return InferredGraph(f"{text}{nt_iri(graph)} {CONTENT_DIGEST} {nt_literal(digest)} .\n", digest)
 
 
 def stored(assessment: Assessment, report: dict[str, Any]) -> StoredEnterprise:
