@@ -141,6 +141,28 @@ def test_assessing_again_rewrites_only_the_graphs_that_change(assessed, engine, 
     assert json.loads(r.stdout)["unchanged"] == COUNT
 
 
+def test_after_a_sparql_update_the_next_assessment_writes_every_graph_again(
+    assessed, province, engine, tmp_path
+):
+    """A SPARQL Update may have changed any graph by hand: it drops every digest, and the next
+    assessment restores what the update removed from an inferred graph."""
+    data = tmp_path / "copy"
+    shutil.copytree(assessed, data)
+    store = Store(engine.kb, engine.instance_rules, data / "store")
+    try:
+        graph = str(inferred_graph_iri(province[0]["credit_code"]))
+        level = f"<{SK.riskLevel}>"
+        store.update(f"DELETE WHERE {{ GRAPH <{graph}> {{ ?r {level} ?l }} }}")
+        assert not any(p == level for _, p, _ in store.triples(graph))
+        assert store.inferred_digests() == {}
+        summary = assess_store(store, engine, dt.date.fromisoformat(AS_OF), workers=0)
+        assert (summary.assessed, summary.unchanged) == (COUNT, 0)
+        assert any(p == level for _, p, _ in store.triples(graph))
+        assert len(store.inferred_digests()) == COUNT
+    finally:
+        store.close()
+
+
 def test_an_enterprise_put_through_the_service_is_one_the_bulk_assessment_keeps(
     checker, province, tmp_path
 ):
