@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,7 +57,7 @@ class StoredEnterprise:
 
 
 RDF_JSON = RDF.JSON
-LOOKUPS = 1000  # Store.source_documents: above this many codes, one scan
+LOOKUPS = 1000  # Store._by_code: above this many codes, one query
 SPOOL = "spool-"  # N-Quads files of a bulk write are named <store>.spool-*, beside the store
 
 
@@ -316,51 +316,58 @@ class Store:
         return InterruptedWrite(codes, inferred_only)
 
     def source_documents(self, codes: Iterable[str] | None = None) -> Iterator[tuple[str, str]]:
-        """(credit code, submitted profile JSON) of the given or of every stored enterprise.
-
-        A look-up opens a RocksDB iterator: about 1 ms in a store of 100,000 enterprises
-        written in bulk, where one scan reads every document at 0.03 ms each. So more than
-        ``LOOKUPS`` codes are served by a scan (in the store's order, not the given one), a
-        query that decodes only the enterprise and the document (a quad's four terms are each
-        a look-up of its string: 3.5–4.0 s against 2.3–3.4 s at 100,000)."""
+        """(credit code, submitted profile JSON) of the given or of every stored enterprise
+        (``_by_code``: many codes come in the store's order, not the given one)."""
         predicate = _node(SK.sourceDocument)
-        wanted = None if codes is None else list(codes)
-        keep = None if wanted is None or len(wanted) <= LOOKUPS else set(wanted)
-        pairs: Iterable[tuple[ox.NamedNode, ox.Literal]]
-        if wanted is None or keep is not None:
-            rows = self.oxigraph.query(f"SELECT ?e ?d WHERE {{ GRAPH ?g {{ ?e {predicate} ?d }} }}")
-            pairs = ((row[0], row[1]) for row in rows)
-        else:
-            pairs = (
-                (q.subject, q.object)
-                for code in wanted
-                for q in self.oxigraph.quads_for_pattern(
-                    _node(enterprise_iri(code)), predicate, None, _node(source_graph_iri(code))
-                )
+        start = len(str(ENT))
+
+        def look_up(code: str) -> Iterator[ox.Quad]:
+            return self.oxigraph.quads_for_pattern(
+                _node(enterprise_iri(code)), predicate, None, _node(source_graph_iri(code))
             )
-        prefix = len(str(ENT))
-        for subject, document in pairs:
-            code = subject.value[prefix:]
-            if keep is None or code in keep:
-                yield code, document.value
+
+        query = f"SELECT ?e ?d WHERE {{ GRAPH ?g {{ ?e {predicate} ?d }} }}"
+        return self._by_code(codes, look_up, query, lambda iri: iri[start:])
 
     def inferred_digests(self, codes: Iterable[str] | None = None) -> dict[str, str]:
         """Credit code → the digest its stored inferred graph holds (``sk:contentDigest``,
-        reasoner/records.py), of the given or of every assessed enterprise: up to ``LOOKUPS``
-        codes by look-up, more by one query (~1 ms a look-up at 100,000 enterprises)."""
+        reasoner/records.py), of the given or of every assessed enterprise."""
         predicate = _node(SK.contentDigest)
+        start, end = len(str(ENT)), -len("/inferred")
+
+        def look_up(code: str) -> Iterator[ox.Quad]:
+            graph = _node(inferred_graph_iri(code))
+            return self.oxigraph.quads_for_pattern(graph, predicate, None, graph)
+
+        query = f"SELECT ?g ?d WHERE {{ GRAPH ?g {{ ?g {predicate} ?d }} }}"
+        return dict(self._by_code(codes, look_up, query, lambda iri: iri[start:end]))
+
+    def _by_code(
+        self,
+        codes: Iterable[str] | None,
+        look_up: Callable[[str], Iterator[ox.Quad]],
+        query: str,
+        code_of: Callable[[str], str],
+    ) -> Iterator[tuple[str, str]]:
+        """(credit code, value) of one quad per enterprise, for the given codes or all of them.
+
+        A look-up (``look_up(code)``: the enterprise's quads, whose object is the value) opens
+        a RocksDB iterator: about 1 ms in a store of 100,000 enterprises written in bulk, where
+        one scan reads every document at 0.03 ms each. So more than ``LOOKUPS`` codes are
+        served by ``query`` (rows of an IRI that ``code_of`` turns into the credit code, and the
+        value), in the store's order, which decodes only those two terms (a quad's four terms
+        are each a look-up of its string: 3.5–4.0 s against 2.3–3.4 s at 100,000)."""
         wanted = None if codes is None else list(codes)
         if wanted is not None and len(wanted) <= LOOKUPS:
-            graphs = {code: _node(inferred_graph_iri(code)) for code in wanted}
-            return {
-                code: q.object.value
-                for code, g in graphs.items()
-                for q in self.oxigraph.quads_for_pattern(g, predicate, None, g)
-            }
-        rows = self.oxigraph.query(f"SELECT ?g ?d WHERE {{ GRAPH ?g {{ ?g {predicate} ?d }} }}")
-        start, end = len(str(ENT)), -len("/inferred")
-        found = {row[0].value[start:end]: row[1].value for row in rows}
-        return found if wanted is None else {c: found[c] for c in wanted if c in found}
+            for code in wanted:
+                for quad in look_up(code):
+                    yield code, quad.object.value
+            return
+        keep = None if wanted is None else set(wanted)
+        for row in self.oxigraph.query(query):
+            code = code_of(row[0].value)
+            if keep is None or code in keep:
+                yield code, row[1].value
 
     def check_reports(self) -> Iterator[str]:
         """The report (JSON) of every assessed enterprise, in the store's order: a query that
