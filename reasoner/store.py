@@ -258,7 +258,8 @@ class Store:
         journal left over (the process died in between) drops those graphs, so none is ever
         half written, and an interrupted assessment never touches submitted data. The three
         steps are ``bulk_begin``, ``bulk_load`` and ``bulk_end`` (reasoner/bulk_writer.py
-        begins an assessment's enterprises as their chunks arrive)."""
+        begins an assessment's enterprises as their chunks arrive, and feeds them to a load
+        that is already running)."""
         if not chunk.codes:
             return
         self.bulk_begin(chunk.codes, chunk.keep_asserted)
@@ -284,11 +285,12 @@ class Store:
                     self.oxigraph.remove_graph(_node(name))
 
     def bulk_load(self, nquads: str | Path) -> None:
-        """Load N-Quads text (or a file of it) of enterprises ``bulk_begin`` began."""
+        """Load N-Quads text (or a file of it) of enterprises ``bulk_begin`` began. It does not
+        take the write lock: the journal guards a bulk write, and a streamed load
+        (reasoner/bulk_stream.py) runs while ``bulk_begin`` begins the enterprises it is fed."""
         source = {"path": str(nquads)} if isinstance(nquads, Path) else {"input": nquads}
-        with self._write_lock:
-            # lenient: skips IRI validation; every IRI here was minted from validated input
-            self.oxigraph.bulk_load(**source, format=ox.RdfFormat.N_QUADS, lenient=True)
+        # lenient: skips IRI validation; every IRI here was minted from validated input
+        self.oxigraph.bulk_load(**source, format=ox.RdfFormat.N_QUADS, lenient=True)
 
     def bulk_end(self, codes: Sequence[str]) -> None:
         """The bulk write of ``codes`` is complete: the journal goes."""
