@@ -15,6 +15,7 @@ import os
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
+from typing import NamedTuple
 
 import owlrl
 from rdflib import Graph, Literal
@@ -66,6 +67,27 @@ def closed_tbox(files: Iterable[Path]) -> Graph:
     except OSError:
         pass  # a read-only home only costs the closure again next time
     return graph
+
+
+class _ClassRules(NamedTuple):
+    """What a type (s rdf:type C) entails, for one class C."""
+
+    superclasses: tuple[str, ...]
+    value_of: tuple[tuple[str, str], ...]  # C is a hasValue restriction: (p, v)
+    some_values_of: tuple[tuple[str, str], ...]  # C fills someValuesFrom: (p, restriction)
+    intersections: tuple[tuple[str, frozenset[str]], ...]  # C is a part: (class, parts)
+
+
+class _PredicateRules(NamedTuple):
+    """What an edge (s p o) entails, for one predicate p."""
+
+    superproperties: tuple[str, ...]
+    inverse: tuple[str, ...]
+    range: tuple[str, ...]
+    domain: tuple[str, ...]
+    has_value: dict[str, tuple[str, ...]]  # o -> hasValue restrictions on (p, o)
+    some_values: tuple[tuple[str, str], ...]  # (filler, restriction)
+    transitive: bool
 
 
 class InstanceRules:
@@ -121,17 +143,54 @@ class InstanceRules:
             parts = frozenset(nt(x) for x in Collection(tbox, head))
             for part in parts:
                 self.intersections_with[part].append((nt(c), parts))
+        classes = {
+            *self.superclasses,
+            *self.value_of,
+            *self.svf_by_filler,
+            *self.intersections_with,
+        }
+        self.by_class = {
+            c: _ClassRules(
+                tuple(self.superclasses.get(c, ())),
+                tuple(self.value_of.get(c, ())),
+                tuple(self.svf_by_filler.get(c, ())),
+                tuple(self.intersections_with.get(c, ())),
+            )
+            for c in classes
+        }
+        has_value: dict[str, dict[str, tuple[str, ...]]] = defaultdict(dict)
+        for (q, v), restrictions in self.has_value.items():
+            has_value[q][v] = tuple(restrictions)
+        predicates = {
+            *self.superproperties, *self.inverse, *self.domain, *self.range, *self.transitive,
+            *self.some_values, *has_value,
+        }  # fmt: skip
+        self.by_predicate = {
+            q: _PredicateRules(
+                tuple(self.superproperties.get(q, ())),
+                tuple(self.inverse.get(q, ())),
+                tuple(self.range.get(q, ())),
+                tuple(self.domain.get(q, ())),
+                has_value.get(q, {}),
+                tuple(self.some_values.get(q, ())),
+                q in self.transitive,
+            )
+            for q in predicates
+        }
 
     def closure(self, triples: Iterable[Triple]) -> set[Triple]:
-        """Every triple OWL RL entails from ``triples`` under the compiled TBox (input included)."""
+        """Every triple OWL RL entails from ``triples`` under the compiled TBox (input included).
+
+        A triple looks up the rules of its class or predicate once (``by_class``,
+        ``by_predicate``); most predicates have none. Edges are indexed by object only for the
+        predicates of someValuesFrom restrictions, the one join that waits for a later type."""
         facts: set[Triple] = set()
         agenda = list(triples)
         types: dict = defaultdict(set)
-        out_edges: dict = defaultdict(set)
-        in_edges: dict = defaultdict(set)  # o -> {(s, p)}
+        in_edges: dict = defaultdict(set)  # o -> {(s, p)}, p with someValuesFrom restrictions
         successors: dict = defaultdict(set)  # (p, s) -> {o} for transitive p
         predecessors: dict = defaultdict(set)  # (p, o) -> {s}
-        get = dict.get
+        by_class, by_predicate = self.by_class.get, self.by_predicate.get
         while agenda:
             t = agenda.pop()
             if t in facts:
@@ -140,35 +199,41 @@ class InstanceRules:
             s, p, o = t
             if p == RDF_TYPE:
                 types[s].add(o)
-                for sup in get(self.superclasses, o, ()):
+                c = by_class(o)
+                if c is None:
+                    continue
+                for sup in c.superclasses:
                     agenda.append((s, RDF_TYPE, sup))
-                for q, v in self.value_of.get(o, ()):
+                for q, v in c.value_of:
                     agenda.append((s, q, v))
-                for q, r in self.svf_by_filler.get(o, ()):
+                for q, r in c.some_values_of:
                     for subject, edge in in_edges.get(s, ()):
                         if edge == q:
                             agenda.append((subject, RDF_TYPE, r))
-                for c, parts in self.intersections_with.get(o, ()):
+                for whole, parts in c.intersections:
                     if parts <= types[s]:
-                        agenda.append((s, RDF_TYPE, c))
+                        agenda.append((s, RDF_TYPE, whole))
                 continue
-            out_edges[s].add((p, o))
-            for q in get(self.superproperties, p, ()):
+            r = by_predicate(p)
+            if r is None:
+                continue
+            for q in r.superproperties:
                 agenda.append((s, q, o))
             if o[0] != '"':
-                in_edges[o].add((s, p))
-                for q in get(self.inverse, p, ()):
+                for q in r.inverse:
                     agenda.append((o, q, s))
-                for c in get(self.range, p, ()):
+                for c in r.range:
                     agenda.append((o, RDF_TYPE, c))
-            for c in get(self.domain, p, ()):
+            for c in r.domain:
                 agenda.append((s, RDF_TYPE, c))
-            for r in self.has_value.get((p, o), ()):
-                agenda.append((s, RDF_TYPE, r))
-            for filler, r in self.some_values.get(p, ()):
-                if filler == THING or filler in types.get(o, ()):
-                    agenda.append((s, RDF_TYPE, r))
-            if p in self.transitive:
+            for c in r.has_value.get(o, ()):
+                agenda.append((s, RDF_TYPE, c))
+            if r.some_values:
+                in_edges[o].add((s, p))
+                for filler, c in r.some_values:
+                    if filler == THING or filler in types.get(o, ()):
+                        agenda.append((s, RDF_TYPE, c))
+            if r.transitive:
                 successors[(p, s)].add(o)
                 predecessors[(p, o)].add(s)
                 for before in list(predecessors[(p, s)]):
