@@ -207,7 +207,7 @@ def _assess_chunk(
             except Exception as exc:
                 summary.failed.append((profile.get("credit_code", "?"), str(exc)))
     reporter = Reporter(_engine)
-    out = []
+    codes, nquads = [], []
     for assessment in assessments:
         report = reporter.to_json(assessment)
         code = assessment.credit_code
@@ -215,13 +215,14 @@ def _assess_chunk(
         if graph.digest == stored.get(code):
             summary.unchanged += 1
         else:
-            out.append(StoredEnterprise(code, "", graph.text, ""))
+            codes.append(code)
+            nquads.append(graph.nquads)
         summary.assessed += 1
         summary.by_level[report["risk"]["level"]] += 1
         summary.by_class[report["risk"]["inspection_class"]] += 1
         summary.by_rule.update({v["rule"] for v in report["violations"]})
         summary.conforming += bool(report["conforms"])
-    return spooled(BulkChunk.of(out, keep_asserted=True), store), summary
+    return spooled(BulkChunk(codes, "".join(nquads), keep_asserted=True), store), summary
 
 
 def assess_store(

@@ -22,20 +22,26 @@ CHECK_REPORT, CONTENT_DIGEST = nt(SK.checkReport), nt(SK.contentDigest)
 class InferredGraph(NamedTuple):
     text: str  # N-Triples, the digest included
     digest: str
+    nquads: str  # the same in the graph's name, for a bulk load
 
 
 def inferred_graph(assessment: Assessment, report: dict[str, Any]) -> InferredGraph:
-    """The inferred graph of ``assessment`` with its report, as N-Triples, and its digest:
-    SHA-256 of the text. The facts are written sorted: they come out of sets, whose order
-    differs between processes, and the same graph must give the same digest."""
+    """The inferred graph of ``assessment`` with its report, as N-Triples and N-Quads, and its
+    digest: SHA-256 of the N-Triples text. The facts are written sorted: they come out of sets,
+    whose order differs between processes, and the same graph must give the same digest.
+    Both texts are joined from the same sorted statements (sorting them without the " .":
+    an object that is a prefix of another is followed by "@" or "^" there, so the order is
+    the same): making the N-Quads by replacement took 26 us an enterprise, more than the sort."""
     graph = inferred_graph_iri(assessment.credit_code)
     activity = nt_iri(f"{graph}#activity")
     document = nt_literal(json.dumps(report, ensure_ascii=False), str(RDF.JSON))
-    # sorted as lines, not as triples before nt_lines: 64 against 74 us an enterprise
-    lines = sorted([f"{s} {p} {o} .\n" for s, p, o in assessment.inferred_triples])
-    text = "".join([*lines, f"{activity} {CHECK_REPORT} {document} .\n"])
+    statements = sorted([f"{s} {p} {o}" for s, p, o in assessment.inferred_triples])
+    statements.append(f"{activity} {CHECK_REPORT} {document}")
+    text = " .\n".join(statements) + " .\n"
     digest = hashlib.sha256(text.encode()).hexdigest()
-    return InferredGraph(f"{text}{nt_iri(graph)} {CONTENT_DIGEST} {nt_literal(digest)} .\n", digest)
+    statements.append(f"{nt_iri(graph)} {CONTENT_DIGEST} {nt_literal(digest)}")
+    end = f" {nt_iri(graph)} .\n"
+    return InferredGraph(f"{text}{statements[-1]} .\n", digest, end.join(statements) + end)
 
 
 def stored(assessment: Assessment, report: dict[str, Any]) -> StoredEnterprise:
