@@ -82,13 +82,14 @@ class BulkWriter:
         self._written: list[str] = []  # the codes whose load has finished
 
     def add(self, chunk: BulkChunk) -> None:
-        """Append a chunk (its text, or the spool file a worker wrote, which is removed)."""
+        """Append a chunk (its text, or the spool file a worker wrote, which is removed); one
+        without enterprises (all unchanged, or all bad lines) writes nothing."""
         if (self._segments and chunk.keep_asserted) or (self._stream and not chunk.keep_asserted):
             self.flush()  # one kind of write per journal
         try:
-            if chunk.keep_asserted:
+            if chunk.codes and chunk.keep_asserted:
                 self._feed(chunk)
-            else:
+            elif chunk.codes:
                 self._spool(chunk)
         finally:
             if isinstance(chunk.nquads, Path):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from safetykg.reasoner.audit import AuditLog
-from safetykg.reasoner.bulk import assess_store
+from safetykg.reasoner.bulk import BulkProgress, assess_store
 from safetykg.reasoner.engine import Engine
 from safetykg.reasoner.generate import generate
 from safetykg.reasoner.report import Reporter
@@ -125,8 +125,13 @@ def test_assessing_again_rewrites_only_the_graphs_that_change(assessed, engine, 
     store = Store(engine.kb, engine.instance_rules, data / "store")
     try:
         before, generation = sorted(store.check_reports()), store.generation
-        again = assess_store(store, engine, dt.date.fromisoformat(AS_OF), workers=0)
+        loading: list[int] = []
+        day = dt.date.fromisoformat(AS_OF)
+        again = assess_store(
+            store, engine, day, workers=0, progress=BulkProgress(loading=loading.append)
+        )
         assert (again.assessed, again.unchanged) == (COUNT, COUNT)
+        assert loading == []  # no load was started, and no "store" row shown
         assert store.generation == generation and sorted(store.check_reports()) == before
         later = assess_store(store, engine, dt.date(2027, 1, 1), workers=2)
         assert (later.assessed, later.unchanged) == (COUNT, 0)
