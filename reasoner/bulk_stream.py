@@ -2,11 +2,14 @@
 Python: appended to a spool file (``append_file``), or fed through a pipe to a bulk load that
 runs while the workers are still assessing (``StreamedLoad``).
 
-Why a streamed load: an assessment of 100,000 enterprises spent 106 s assessing, on both cores,
-and then 56 s loading, during which Oxigraph's loader kept only 1.45 cores busy. Fed as the
-chunks arrive, the load takes its share of the cores while the workers run, and the 1.67 GB of
-N-Quads never touch the disk: the same assessment took 158.6 s instead of 168.5 s (and 1.5 GB of
-memory at its peak instead of 2.4 GB). Measured by bench/province_scale.py; see bench/README.md.
+Why a streamed load: an assessment of 100,000 enterprises assessed on both cores, then loaded
+for ~56 s, during which Oxigraph's loader kept only ~1.45 cores busy, from a 1.67 GB spool file
+that this process had copied chunk by chunk. Fed as the chunks arrive, the load runs beside the
+workers and the N-Quads never touch the disk. On the same imported store, interleaved
+(2026-11-29 16:32-16:42, commit 3fbf621 against a642638): 144.8 and 157.3 s with the spool,
+154.4 and 142.8 s streamed: no faster beyond the machine's drift (the cores were already busy;
+the load only moved), but the peak memory fell from 2.32-2.35 GB to 1.58 GB and the disk holds
+no copy of the text.
 """
 
 from __future__ import annotations
