@@ -2,10 +2,10 @@
 to disk and loaded in as few bulk loads as the order of the input allows, an assessment's fed to
 one bulk load while the workers assess (reasoner/bulk_stream.py says why).
 
-Why an import loads once, at the end: Oxigraph's bulk loader writes each load as new RocksDB files that
-overlap the stored ones, so every load adds compaction work. 100,000 imported enterprises
-(4.06 million quads) took 56.3 s of wall time and 92 s of CPU in 20 loads, and 40.5 s and 70 s
-in one load from a file, which also uses both cores once the worker processes are done.
+Why an import loads once, at the end: Oxigraph's bulk loader writes each load as new RocksDB
+files that overlap the stored ones, so every load adds compaction work. 100,000 imported
+enterprises (4.06 million quads) took 56.3 s of wall time and 92 s of CPU in 20 loads, and
+40.5 s and 70 s in one load from a file, which also uses both cores once the workers are done.
 
 Why workers write their chunks to files: the text of 100,000 enterprises is about 1 GB; sent
 through the pool's pipes it was pickled, copied and unpickled, and this process, which only
