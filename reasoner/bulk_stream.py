@@ -59,9 +59,9 @@ class StreamedLoad:
     """One bulk load of N-Quads that are fed to it while it runs: a thread loads from the read
     end of a pipe (``load`` is given its path) until ``finish`` closes the write end.
 
-    The loader takes what it is fed in batches, so nothing fed is visible before ``finish``
-    (Oxigraph's bulk loader is not atomic: a failure may leave part of it written; the bulk
-    write's journal is what guards the store)."""
+    What is fed becomes visible in the loader's batches (of about a million quads), all of it
+    by the time ``finish`` returns. Oxigraph's bulk loader is not atomic: a failure may leave
+    part of it written; the bulk write's journal is what guards the store."""
 
     def __init__(self, load: Callable[[Path], None]) -> None:
         read, write = os.pipe()
