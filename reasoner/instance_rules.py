@@ -91,7 +91,8 @@ class _PredicateRules(NamedTuple):
 
 
 class InstanceRules:
-    """TBox tables compiled from a closed ontology, and the fixpoint over instance triples.
+    """Rules compiled from a closed ontology, by class and by predicate, and the fixpoint over
+    instance triples.
 
     Terms are N-Triples strings (reasoner/terms.py): the fast path never builds rdflib terms.
     Every rule is driven by the triple that arrives on the agenda, joins included (a type
@@ -107,73 +108,61 @@ class InstanceRules:
             return dict(out)
 
         ignored = IGNORED_TYPES
-        self.superclasses = table(
+        superclasses = table(
             (c, d) for c, d in tbox.subject_objects(RDFS.subClassOf) if c != d and d not in ignored
         )
-        self.superproperties = table(
+        superproperties = table(
             (p, q) for p, q in tbox.subject_objects(RDFS.subPropertyOf) if p != q
         )
-        inverse = list(tbox.subject_objects(OWL.inverseOf))
-        self.inverse = table([*inverse, *((q, p) for p, q in inverse)])
-        self.domain = table(
-            (p, c) for p, c in tbox.subject_objects(RDFS.domain) if c not in ignored
-        )
-        self.range = table(
+        inverse_pairs = list(tbox.subject_objects(OWL.inverseOf))
+        inverse = table([*inverse_pairs, *((q, p) for p, q in inverse_pairs)])
+        domain = table((p, c) for p, c in tbox.subject_objects(RDFS.domain) if c not in ignored)
+        range_ = table(
             (p, c)
             for p, c in tbox.subject_objects(RDFS.range)
             if c not in ignored and (c, RDF.type, RDFS.Datatype) not in tbox
         )
-        self.transitive = {nt(p) for p in tbox.subjects(RDF.type, OWL.TransitiveProperty)}
-        self.has_value: dict[tuple, set] = defaultdict(set)  # (p, v) -> restriction classes
-        self.value_of: dict[str, list] = defaultdict(list)  # restriction -> [(p, v)]
-        self.some_values: dict[str, list] = defaultdict(list)  # p -> [(filler, restriction)]
-        self.svf_by_filler: dict[str, list] = defaultdict(list)  # filler -> [(p, restriction)]
+        transitive = {nt(p) for p in tbox.subjects(RDF.type, OWL.TransitiveProperty)}
+        has_value: dict = defaultdict(lambda: defaultdict(set))  # p -> v -> restrictions
+        value_of: dict[str, list] = defaultdict(list)  # restriction -> [(p, v)]
+        some_values: dict[str, list] = defaultdict(list)  # p -> [(filler, restriction)]
+        svf_by_filler: dict[str, list] = defaultdict(list)  # filler -> [(p, restriction)]
         for r in tbox.subjects(RDF.type, OWL.Restriction):
             p = tbox.value(r, OWL.onProperty)
             v = tbox.value(r, OWL.hasValue)
             if p is not None and v is not None:
-                self.has_value[(nt(p), nt(v))].add(nt(r))
-                self.value_of[nt(r)].append((nt(p), nt(v)))
+                has_value[nt(p)][nt(v)].add(nt(r))
+                value_of[nt(r)].append((nt(p), nt(v)))
             filler = tbox.value(r, OWL.someValuesFrom)
             if p is not None and filler is not None:
-                self.some_values[nt(p)].append((nt(filler), nt(r)))
-                self.svf_by_filler[nt(filler)].append((nt(p), nt(r)))
-        self.intersections_with: dict[str, list] = defaultdict(list)  # part -> [(class, parts)]
+                some_values[nt(p)].append((nt(filler), nt(r)))
+                svf_by_filler[nt(filler)].append((nt(p), nt(r)))
+        intersections_with: dict[str, list] = defaultdict(list)  # part -> [(class, parts)]
         for c, head in tbox.subject_objects(OWL.intersectionOf):
             parts = frozenset(nt(x) for x in Collection(tbox, head))
             for part in parts:
-                self.intersections_with[part].append((nt(c), parts))
-        classes = {
-            *self.superclasses,
-            *self.value_of,
-            *self.svf_by_filler,
-            *self.intersections_with,
-        }
+                intersections_with[part].append((nt(c), parts))
         self.by_class = {
             c: _ClassRules(
-                tuple(self.superclasses.get(c, ())),
-                tuple(self.value_of.get(c, ())),
-                tuple(self.svf_by_filler.get(c, ())),
-                tuple(self.intersections_with.get(c, ())),
+                tuple(superclasses.get(c, ())),
+                tuple(value_of.get(c, ())),
+                tuple(svf_by_filler.get(c, ())),
+                tuple(intersections_with.get(c, ())),
             )
-            for c in classes
+            for c in {*superclasses, *value_of, *svf_by_filler, *intersections_with}
         }
-        has_value: dict[str, dict[str, tuple[str, ...]]] = defaultdict(dict)
-        for (q, v), restrictions in self.has_value.items():
-            has_value[q][v] = tuple(restrictions)
         predicates = {
-            *self.superproperties, *self.inverse, *self.domain, *self.range, *self.transitive,
-            *self.some_values, *has_value,
+            *superproperties, *inverse, *domain, *range_, *transitive, *some_values, *has_value
         }  # fmt: skip
         self.by_predicate = {
             q: _PredicateRules(
-                tuple(self.superproperties.get(q, ())),
-                tuple(self.inverse.get(q, ())),
-                tuple(self.range.get(q, ())),
-                tuple(self.domain.get(q, ())),
-                has_value.get(q, {}),
-                tuple(self.some_values.get(q, ())),
-                q in self.transitive,
+                tuple(superproperties.get(q, ())),
+                tuple(inverse.get(q, ())),
+                tuple(range_.get(q, ())),
+                tuple(domain.get(q, ())),
+                {v: tuple(r) for v, r in has_value.get(q, {}).items()},
+                tuple(some_values.get(q, ())),
+                q in transitive,
             )
             for q in predicates
         }
