@@ -48,8 +48,7 @@ class _Segment:
     """Import chunks that one bulk load writes: no credit code twice."""
 
     file: BinaryIO
-    codes: list[str] = field(default_factory=list)
-    seen: set[str] = field(default_factory=set)
+    codes: dict[str, None] = field(default_factory=dict)  # in order
 
 
 class BulkWriter:
@@ -97,15 +96,14 @@ class BulkWriter:
 
     def _spool(self, chunk: BulkChunk) -> None:
         last = self._segments[-1] if self._segments else None
-        if last is None or not last.seen.isdisjoint(chunk.codes):
+        if last is None or not last.codes.keys().isdisjoint(chunk.codes):
             last = _Segment(spool_file(self.path))
             self._segments.append(last)
         if isinstance(chunk.nquads, Path):
             append_file(chunk.nquads, last.file, getattr(os, "copy_file_range", None))
         else:
             last.file.write(chunk.nquads.encode("utf-8"))
-        last.codes += chunk.codes
-        last.seen.update(chunk.codes)
+        last.codes.update(dict.fromkeys(chunk.codes))
 
     def _feed(self, chunk: BulkChunk) -> None:
         if self._stream is not None and not self._streamed.keys().isdisjoint(chunk.codes):
@@ -139,7 +137,7 @@ class BulkWriter:
                 try:
                     if self.loading:
                         self.loading(len(segment.codes))
-                    self.store.bulk_begin(segment.codes, keep_asserted=False)
+                    self.store.bulk_begin(list(segment.codes), keep_asserted=False)
                     self.store.bulk_load(Path(segment.file.name))
                 finally:
                     os.unlink(segment.file.name)
