@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .bulk_writer import BulkWriter, Counted, spooled
+from .bulk_writer import BulkWriter, Counted, ignore, spooled
 from .engine import Engine
 from .ingest import InputProblem
 from .records import inferred_graph
@@ -31,18 +31,14 @@ from .terms import nt_lines
 CHUNK = 500
 
 
-def _ignore(_: int) -> None:
-    pass
-
-
 @dataclass(frozen=True)
 class BulkProgress:
     """Counts of enterprises for a progress display: prepared by the workers (or found bad),
     then about to be loaded into the store, and loaded."""
 
-    prepared: Counted = _ignore
-    loading: Counted = _ignore
-    loaded: Counted = _ignore
+    prepared: Counted = ignore
+    loading: Counted = ignore
+    loaded: Counted = ignore
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,10 @@ from .store import SPOOL, BulkChunk, Store
 Counted = Callable[[int], None]  # told a number of enterprises
 
 
+def ignore(_: int) -> None:
+    """A ``Counted`` that nobody listens to."""
+
+
 def spool_file(store: Path) -> BinaryIO:
     """A new file for N-Quads beside the store, which the next opening of the store removes if
     it is left over (a process died)."""
@@ -74,7 +78,7 @@ class BulkWriter:
     ) -> None:
         assert store.path is not None, "bulk writes are for stores on disk"
         self.store, self.path = store, store.path
-        self.loading, self.loaded = loading, loaded
+        self.loading, self.loaded = loading or ignore, loaded or ignore
         self._segments: list[_Segment] = []  # import chunks, spooled until the writer closes
         self._stream: StreamedLoad | None = None  # assessment chunks, loading as they arrive
         self._streamed: dict[str, None] = {}  # the codes fed to the open stream, in order
@@ -112,8 +116,7 @@ class BulkWriter:
             self._stream = StreamedLoad(self.store.bulk_load)
         self.store.bulk_begin(chunk.codes, keep_asserted=True)
         self._streamed.update(dict.fromkeys(chunk.codes))
-        if self.loading:
-            self.loading(len(chunk.codes))
+        self.loading(len(chunk.codes))
         self._stream.feed(chunk.nquads)
 
     def _finish_stream(self) -> None:
@@ -121,8 +124,7 @@ class BulkWriter:
         stream, self._stream = self._stream, None
         stream.finish()
         self._written += self._streamed
-        if self.loaded:
-            self.loaded(len(self._streamed))
+        self.loaded(len(self._streamed))
         self._streamed = {}
 
     def flush(self) -> None:
@@ -135,15 +137,13 @@ class BulkWriter:
                 segment = self._segments.pop(0)
                 segment.file.close()
                 try:
-                    if self.loading:
-                        self.loading(len(segment.codes))
+                    self.loading(len(segment.codes))
                     self.store.bulk_begin(list(segment.codes), keep_asserted=False)
                     self.store.bulk_load(Path(segment.file.name))
                 finally:
                     os.unlink(segment.file.name)
                 self._written += segment.codes
-                if self.loaded:
-                    self.loaded(len(segment.codes))
+                self.loaded(len(segment.codes))
             if self._written:
                 self.store.bulk_end(self._written)
             self._written = []
