@@ -26,6 +26,7 @@ from .derive import Derivation, as_of_date, derive
 from .ingest import InputError, ProfileContext, ProfileMapper, ProfileValidator, key_path
 from .instance_rules import InstanceRules, closed_tbox
 from .kb import KnowledgeBase
+from .query_terms import NamedTerms, union
 from .resources import context_path, ontology_dir, profile_schema_path, turtle_files
 from .risk import (
     LEVEL_BY_NAME,
@@ -228,8 +229,9 @@ class Engine:
     ) -> list[Assessment]:
         """``assess_many`` of enterprises with distinct credit codes (a graph each)."""
         store = ox.Store()
+        read = union([self.rules.named_terms, chosen.named_terms])
         store.load(
-            "".join(nq_lines(f.data(), enterprise_iri(f.credit_code)) for f in facts),
+            "".join(nq_lines(_read(f.data(), read), enterprise_iri(f.credit_code)) for f in facts),
             format=ox.RdfFormat.N_QUADS,
             lenient=True,  # IRIs minted from validated input; skipping their checks saves 30 %
         )
@@ -300,6 +302,13 @@ class Engine:
         }
         inferred = list(derived | owl | key_paths)
         return EnterpriseFacts(profile, day, asserted, inferred, derivation, reference)
+
+
+def _read(triples: Iterable[Triple], read: NamedTerms | None) -> Iterable[Triple]:
+    """The triples some query can read (all of them when ``read`` is None)."""
+    if read is None:
+        return triples
+    return (t for t in triples if read.keeps(t[1], t[2]))
 
 
 def batches(codes: Sequence[str], size: int | None = None) -> list[list[int]]:

@@ -22,6 +22,7 @@ from rdflib.namespace import RDF, XSD
 from rdflib.plugins.sparql import prepareQuery
 
 from .kb import KnowledgeBase
+from .query_terms import NamedTerms, named_terms, union
 from .vocab import PREFIXES, SKC
 
 SPARQL_PREFIXES = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
@@ -100,6 +101,11 @@ class Policy:
     rules: list[RiskRule]
     key_levels: set[str]
     frequency_rules: list[FrequencyRule]
+
+    @cached_property
+    def named_terms(self) -> NamedTerms | None:
+        """What its rules' queries can read (reasoner/query_terms.py)."""
+        return union(named_terms(r.store_query) for r in self.rules)
 
     @property
     def frequency_classes(self) -> frozenset[str]:

@@ -19,6 +19,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH
 
 from . import sparql_cache
+from .query_terms import NamedTerms, named_terms, union
 from .shacl_sparql import ShapeCompiler, ShapeQuery, run
 from .vocab import ENT, SK
 
@@ -248,6 +249,11 @@ class RuleSet:
     def compiled(self) -> list[ShapeQuery]:
         """The rule shapes as SPARQL queries (reasoner/shacl_sparql.py), compiled on first use."""
         return ShapeCompiler(self.graph, owned=lambda shape: shape in self.owner).compile()
+
+    @cached_property
+    def named_terms(self) -> NamedTerms | None:
+        """What the compiled queries can read (reasoner/query_terms.py)."""
+        return union(named_terms(q.sparql) for q in self.compiled)
 
     def validate_store(self, store: ox.Store, present: set[str] | None = None) -> list[Finding]:
         """All findings over every enterprise in ``store`` at once (its union default graph),
