@@ -234,7 +234,7 @@ def assess_store(
     submitted document, replacing its inferred graph and report where they change: a graph
     whose digest is the one stored is left as it is (removing an old graph costs ~1.3 ms, and
     assessing unchanged data and rules again would otherwise rewrite every one)."""
-    engine.policy(policy)  # an unknown policy fails before any work
+    engine.prepare(policy)  # an unknown policy fails before any work
     summary = AssessSummary()
     progress = progress or BulkProgress()
     digests = store.inferred_digests(codes)

@@ -55,9 +55,10 @@ def _serve(inbox: Connection, outbox: Connection, rule_dirs: list[str]) -> None:
 
     engine = Engine(extra_rule_dirs=[Path(d) for d in rule_dirs])
     checker = Checker(engine)
+    engine.prepare()
     log.debug("check process: %d compiled shape queries", len(engine.rules.compiled))
     try:
-        outbox.send(rule_signature(engine))  # ready: the shapes are compiled
+        outbox.send(rule_signature(engine))  # ready: the shapes and risk rules are compiled
         while True:
             profiles, as_of, policy = inbox.recv()
             try:
