@@ -256,7 +256,10 @@ class Engine:
             f.credit_code: list(result_triples(findings.get(f.credit_code, []))) for f in facts
         }
         store.load(
-            "".join(nq_lines(results[f.credit_code], enterprise_iri(f.credit_code)) for f in facts),
+            "".join(
+                nq_lines(_read(results[f.credit_code], read), enterprise_iri(f.credit_code))
+                for f in facts
+            ),
             format=ox.RdfFormat.N_QUADS,
             lenient=True,
         )
