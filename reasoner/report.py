@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -13,15 +14,19 @@ from .engine import Assessment, Engine, path_of
 from .validate import Finding
 from .vocab import SK, bind_prefixes
 
-SPECIAL_OPERATIONS = {
-    "DustExplosionEnterprise": "dust",
-    "AmmoniaRefrigerationEnterprise": "ammonia_refrigeration",
-    "ConfinedSpaceEnterprise": "confined_spaces",
-    "MetalSmeltingEnterprise": "metal_smelting",
-    "HazardousChemicalEnterprise": "hazardous_chemicals",
+SPECIAL_OPERATIONS = {  # the enterprise's class -> its special operation in the report
+    str(SK[cls]): op
+    for cls, op in {
+        "DustExplosionEnterprise": "dust",
+        "AmmoniaRefrigerationEnterprise": "ammonia_refrigeration",
+        "ConfinedSpaceEnterprise": "confined_spaces",
+        "MetalSmeltingEnterprise": "metal_smelting",
+        "HazardousChemicalEnterprise": "hazardous_chemicals",
+    }.items()
 }
 
 
+@cache  # a few hundred rule ids, each sorted in every report
 def _natural(rule_id: str) -> tuple:
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", rule_id))
 
@@ -115,7 +120,7 @@ class Reporter:
 
     def _special_operations(self, a: Assessment) -> list[str]:
         types = a.types
-        return sorted(op for cls, op in SPECIAL_OPERATIONS.items() if str(SK[cls]) in types)
+        return sorted(op for cls, op in SPECIAL_OPERATIONS.items() if cls in types)
 
     def _unit(self, u) -> dict[str, Any]:
         return {

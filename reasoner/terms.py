@@ -56,7 +56,7 @@ def nt_literal(lexical: str, datatype: str | None = None, lang: str | None = Non
 def nt(term) -> str:
     """An rdflib term in N-Triples form."""
     if isinstance(term, URIRef):
-        return f"<{term}>"
+        return "".join(("<", term, ">"))  # an f-string formats the subclass in Python: 2x slower
     if isinstance(term, BNode):
         return f"_:{term}"
     return nt_literal(str(term), term.datatype, term.language)
