@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from safetykg.reasoner.query_terms import RDF_TYPE, NamedTerms, named_terms, union
+from safetykg.reasoner.validate import RuleSet
 
 P = "PREFIX ex: <urn:ex:>\n"
 TYPE = f"<{RDF_TYPE}>"
@@ -126,3 +127,26 @@ def test_a_store_of_what_the_queries_read_gives_the_same_answers(quads):
             for s in (whole, part)
         ]
         assert answers[0] == answers[1], q
+
+
+def test_a_rule_set_reads_what_its_shapes_name_and_anything_once_one_reads_anything(tmp_path):
+    """Compiled from shapes: the paths and classes are named; a SHACL-SPARQL constraint with a
+    variable predicate makes the whole rule set read anything (batches hold every triple)."""
+    core = """@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <urn:ex:> .
+    @prefix sk: <https://w3id.org/safetykg/def#> .
+    ex:S a sh:NodeShape ; sk:ruleId "S" ; sh:targetClass ex:Thing ;
+        sh:property [ sh:path ex:a ; sh:minCount 1 ] ;
+        sh:property [ sh:path ( ex:b ex:c ) ; sh:class ex:C ] .
+    """
+    anything = """
+    ex:T a sh:NodeShape ; sk:ruleId "T" ; sh:targetClass ex:Thing ;
+        sh:sparql [ sh:select "SELECT $this WHERE { $this ?p ex:x }" ] .
+    """
+    (tmp_path / "core.ttl").write_text(core, encoding="utf-8")
+    (tmp_path / "any.ttl").write_text(core + anything, encoding="utf-8")
+    terms = RuleSet([tmp_path / "core.ttl"]).named_terms
+    assert terms is not None and terms.classes is not None
+    assert {nt("a"), nt("b"), nt("c"), TYPE} <= terms.predicates
+    assert {nt("Thing"), nt("C")} <= terms.classes
+    assert not terms.keeps(nt("other"), nt("x")) and not terms.keeps(TYPE, nt("Other"))
+    assert RuleSet([tmp_path / "any.ttl"]).named_terms is None
