@@ -13,7 +13,8 @@ ever matches triples with those predicates. A variable predicate, a negated prop
 path with ``*``, ``+`` or ``?`` (a zero-length path matches every node of the graph) or an empty
 group could read anything: for such a query ``named_terms`` says None, and the store gets
 everything. ``rdf:type`` triples are left out by class only when every ``rdf:type`` pattern has
-an IRI as its object. The check reads tokens, not a parse tree, and errs towards None: a text it
+as its object an IRI, or a variable that a ``VALUES`` block of its group (or an enclosing one)
+binds to constants. The check reads tokens, not a parse tree, and errs towards None: a text it
 cannot place is a query that may read anything.
 """
 
@@ -171,7 +172,7 @@ def _types_are_constant(body: list[_Token], terms: list[str | None]) -> bool:
             if not (o.kind in ("iri", "pname") or (o.kind == "var" and o.text[1:] in constants)):
                 return False
             after = body[j + 1].text if j + 1 < len(body) else ""
-            if after in _PATH_OPERATORS or (j == i + 1 and body[i + 1].text in _PATH_OPERATORS):
+            if after in _PATH_OPERATORS:
                 return False
             if after != ",":
                 break
