@@ -24,7 +24,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+from rdflib.namespace import RDF
+
+from .sparql_splice import PREFIX
+from .terms import nt_iri
+
+RDF_TYPE = str(RDF.type)
 
 _TOKEN = re.compile(
     r"(?P<iri><[^<>\"{}|^`\\\s]*>)"
@@ -38,7 +43,6 @@ _TOKEN = re.compile(
     r"|(?P<space>\s+)"
     r"|(?P<punct>\^\^|&&|\|\||!=|<=|>=|.)"
 )
-_PREFIX = re.compile(r"PREFIX\s+([A-Za-z][\w.-]*|):\s*<([^>]*)>", re.IGNORECASE)
 _PATH_OPERATORS = {"/", "|", "^"}
 
 
@@ -65,7 +69,7 @@ class NamedTerms:
         return NamedTerms(self.predicates | other.predicates, classes)
 
 
-_RDF_TYPE_NT = f"<{RDF_TYPE}>"
+_RDF_TYPE_NT = nt_iri(RDF_TYPE)
 
 
 @dataclass(frozen=True)
@@ -86,8 +90,8 @@ def _tokens(query: str) -> list[_Token]:
 
 def named_terms(query: str) -> NamedTerms | None:
     """The predicates and classes ``query`` can read, or None when it may read any triple."""
-    prefixes = dict(_PREFIX.findall(query))
-    tokens = _tokens(_PREFIX.sub(" ", query))
+    prefixes = dict(PREFIX.findall(query))
+    tokens = _tokens(PREFIX.sub(" ", query))
     terms: list[str | None] = []  # each token's IRI, if it names one
     for t in tokens:
         if t.kind == "iri":

@@ -10,7 +10,7 @@ class Vocabulary(Namespace):
     """A namespace whose terms are built once: rdflib's builds and validates a new URIRef at
     every ``SK.name`` or ``REGION[code]``, which the derivation of every assessed enterprise
     asks for dozens of times (~2 % of a bulk assessment's workers). ``SK.name`` is kept as an
-    attribute (2.2 µs → 0.05 µs), ``SK[name]`` in a cache (0.4 µs)."""
+    attribute (2.2 → 0.1 µs), ``SK[name]`` in a cache (0.4 µs)."""
 
     def __getattr__(self, name: str) -> URIRef:
         term = super().__getattr__(name)  # dunder names are refused there
