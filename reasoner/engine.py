@@ -18,7 +18,7 @@ from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import PROV, RDF, SH, SKOS, XSD
+from rdflib.namespace import PROV, SH, SKOS, XSD
 
 from safetykg import __version__
 
@@ -38,7 +38,7 @@ from .risk import (
     reasons_in_store,
 )
 from .rule_packs import RuleBase, assemble
-from .terms import iri_value, nq_lines, nt, nt_iri, nt_lines, nt_literal, nt_triple
+from .terms import RDF_TYPE, iri_value, nq_lines, nt, nt_iri, nt_lines, nt_literal, nt_triple
 from .validate import Finding, RuleSet
 from .vocab import ENT, SK, SKC, SOFTWARE, bind_prefixes, enterprise_iri, inferred_graph_iri
 
@@ -46,7 +46,7 @@ DEFAULT_POLICY = "guangdong-2021"
 
 
 Triple = tuple[str, str, str]
-RDF_TYPE, KEY_PATH, RULE_ID = nt(RDF.type), nt(SK.keyPath), nt(SK.ruleId)
+KEY_PATH, RULE_ID = nt(SK.keyPath), nt(SK.ruleId)
 SH_RESULT, SH_FOCUS = nt(SH.ValidationResult), nt(SH.focusNode)
 SH_SEVERITY, SH_SOURCE = nt(SH.resultSeverity), nt(SH.sourceShape)
 XSD_DATE = str(XSD.date)

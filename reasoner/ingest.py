@@ -21,17 +21,17 @@ from typing import Any
 import fastjsonschema
 from jsonschema import Draft202012Validator, FormatChecker
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF, XSD
+from rdflib.namespace import XSD
 
 from .codes import credit_code_problem
-from .terms import nt_iri, nt_lines, nt_literal
+from .terms import RDF_TYPE, nt_iri, nt_lines, nt_literal
 from .vocab import ENT, SK, SKC, bind_prefixes
 
 JSON = dict[str, Any]
 MAX_DEPTH = 8
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 XSD_BOOLEAN, XSD_INTEGER, XSD_DOUBLE = str(XSD.boolean), str(XSD.integer), str(XSD.double)
-RDF_TYPE, ENTERPRISE = nt_iri(RDF.type), nt_iri(SK.Enterprise)
+ENTERPRISE = nt_iri(SK.Enterprise)
 NONE, NONE_REPORTED = nt_iri(SKC.none), nt_iri(SK.noneReported)
 
 

@@ -22,12 +22,12 @@ from rdflib import Graph, Literal
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS
 
-from .terms import nt
+from .terms import RDF_TYPE, nt
 
 Triple = tuple
 IGNORED_TYPES = {OWL.Thing, RDFS.Resource, OWL.NamedIndividual}
 IGNORED_NT = {nt(t) for t in IGNORED_TYPES}
-RDF_TYPE, THING = nt(RDF.type), nt(OWL.Thing)
+THING = nt(OWL.Thing)
 
 
 def cache_dir() -> Path:

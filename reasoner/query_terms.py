@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from rdflib.namespace import RDF
 
 from .sparql_splice import PREFIX
-from .terms import nt_iri
+from .terms import RDF_TYPE
 
-RDF_TYPE = str(RDF.type)
+RDF_TYPE_IRI = str(RDF.type)
 
 _TOKEN = re.compile(
     r"(?P<iri><[^<>\"{}|^`\\\s]*>)"
@@ -58,7 +58,7 @@ class NamedTerms:
     def keeps(self, predicate: str, obj: str) -> bool:
         if predicate not in self.predicates:
             return False
-        if self.classes is None or predicate != _RDF_TYPE_NT:
+        if self.classes is None or predicate != RDF_TYPE:
             return True
         return obj in self.classes or not obj.startswith("<")  # a literal or blank node: kept
 
@@ -67,9 +67,6 @@ class NamedTerms:
             None if self.classes is None or other.classes is None else self.classes | other.classes
         )
         return NamedTerms(self.predicates | other.predicates, classes)
-
-
-_RDF_TYPE_NT = nt_iri(RDF_TYPE)
 
 
 @dataclass(frozen=True)
@@ -102,7 +99,7 @@ def named_terms(query: str) -> NamedTerms | None:
                 return None
             terms.append(prefixes[prefix] + local)
         elif t.kind == "word" and t.text == "a":
-            terms.append(RDF_TYPE)
+            terms.append(RDF_TYPE_IRI)
         else:
             terms.append(None)
     start = next((i for i, t in enumerate(tokens) if t.text == "{"), None)
@@ -163,7 +160,7 @@ def _types_are_constant(body: list[_Token], terms: list[str | None]) -> bool:
         return False
     chains, bound = groups
     for i, iri in enumerate(terms):
-        if iri != RDF_TYPE or chains[i] is None:
+        if iri != RDF_TYPE_IRI or chains[i] is None:
             continue
         if i > 0 and body[i - 1].text in _PATH_OPERATORS:
             return False

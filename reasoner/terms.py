@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import XSD
+from rdflib.namespace import RDF, XSD
 
 
 def to_rdflib(term):
@@ -34,6 +34,9 @@ def nt_iri(iri: str) -> str:
     """An IRI in N-Triples form: the term representation of the fast path (reasoner/batch.py),
     where a triple is three such strings and a graph is their lines."""
     return f"<{iri}>"
+
+
+RDF_TYPE = nt_iri(RDF.type)
 
 
 def nt_literal(lexical: str, datatype: str | None = None, lang: str | None = None) -> str:

@@ -6,11 +6,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from safetykg.reasoner.query_terms import RDF_TYPE, NamedTerms, named_terms, union
+from safetykg.reasoner.query_terms import RDF_TYPE_IRI, NamedTerms, named_terms, union
 from safetykg.reasoner.validate import RuleSet
 
 P = "PREFIX ex: <urn:ex:>\n"
-TYPE = f"<{RDF_TYPE}>"
+TYPE = f"<{RDF_TYPE_IRI}>"
 
 
 def nt(name: str) -> str:
