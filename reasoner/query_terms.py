@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from rdflib.namespace import RDF
 
 from .sparql_splice import PREFIX
-from .terms import RDF_TYPE
+from .terms import RDF_TYPE, nt_iri
 
 RDF_TYPE_IRI = str(RDF.type)
 
@@ -108,7 +108,7 @@ def named_terms(query: str) -> NamedTerms | None:
     body = tokens[start:]
     if not _reads_named_predicates_only(body):
         return None
-    named = frozenset(f"<{iri}>" for iri in terms[start:] if iri is not None)
+    named = frozenset(nt_iri(iri) for iri in terms[start:] if iri is not None)
     return NamedTerms(named, named if _types_are_constant(body, terms[start:]) else None)
 
 
